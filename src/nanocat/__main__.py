@@ -1,0 +1,7 @@
+"""``python -m nanocat`` runs the command line."""
+
+import sys
+
+from nanocat.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Electrolyzer transport models (planned, wave 2): nothing here yet, on purpose."""

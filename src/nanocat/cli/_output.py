@@ -1,0 +1,53 @@
+"""Shared output helpers for the CLI: one JSON document on stdout, or a rich table."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import typer
+
+
+def _jsonable(obj: Any) -> Any:
+    """Convert numpy scalars, NaN and paths into plain JSON values (NaN -> null)."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if hasattr(obj, "item") and callable(obj.item):
+        return _jsonable(obj.item())
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if hasattr(obj, "__fspath__"):
+        return str(obj)
+    return obj
+
+
+def emit_json(document: Any) -> None:
+    """Write exactly one JSON document to stdout."""
+    typer.echo(json.dumps(_jsonable(document), indent=2, ensure_ascii=False))
+
+
+def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Print a readable table to stdout (values formatted, None shown as an en dash)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, show_lines=False)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*("–" if v is None else (f"{v:.3g}" if isinstance(v, float) else str(v)) for v in row))
+    Console().print(table)
+
+
+def stderr_console() -> Any:
+    """A rich console on stderr, for progress bars and logs (stdout stays clean for --json)."""
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+Emitter = Callable[[Any], None]

@@ -1,0 +1,1 @@
+"""nanocat.data layer."""

@@ -1,0 +1,1 @@
+"""Faradaic efficiencies from raw data (planned, wave 2): nothing here yet, on purpose."""

@@ -1,0 +1,1 @@
+"""Microkinetic models (planned, wave 2): nothing here yet, on purpose."""

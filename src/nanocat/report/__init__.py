@@ -1,0 +1,1 @@
+"""nanocat.report layer."""

@@ -50,7 +50,8 @@ def register(app: typer.Typer) -> None:
             ("hydrides", parsed.hydrides),
             ("X-type electrons withdrawn", parsed.x_electrons),
             ("superatom electrons", record["electron_count"]),
-            ("formal oxidation states", _fmt_counts(oxidation)),
+            ("formal oxidation states", None if oxidation is None
+             else ", ".join(f"{state}: {n}" for state, n in oxidation.items())),
             ("composition", _fmt_counts(record["composition"])),
             ("molar mass / g mol-1", None if record["molar_mass_g_mol"] is None
              else f"{record['molar_mass_g_mol']:.2f}"),

@@ -100,8 +100,11 @@ class Product:
     @property
     def reaction(self) -> str:
         """Balanced half-reaction as text."""
-        left = f"{self.n_co2} CO2(g) + " if self.n_co2 else ""
-        right = f" + {self.n_h2o} H2O(l)" if self.n_h2o else ""
+        def term(n: int, name: str) -> str:
+            return f"{n} {name}" if n > 1 else name
+
+        left = f"{term(self.n_co2, 'CO2(g)')} + " if self.n_co2 else ""
+        right = f" + {term(self.n_h2o, 'H2O(l)')}" if self.n_h2o else ""
         return f"{left}{self.n_electrons} (H+ + e-) -> {self.name}{right}"
 
     @property

@@ -28,7 +28,11 @@ def _draw(ax, result: ProductResult, u: float, color: str, label: str, annotate:
     for i, g in enumerate(energies):
         ax.plot([i, i + _BAR], [g, g], color=color, lw=2.2, solid_capstyle="butt", label=label if i == 0 else None)
         if i + 1 < len(energies):
-            ax.plot([i + _BAR, i + 1], [g, energies[i + 1]], color=color, lw=0.9, ls="--")
+            step = result.steps[i]
+            pds = f"{step.from_state} -> {step.to_state}" == result.potential_determining_step and step.electrochemical
+            # the potential-determining step is drawn solid so the eye finds it first
+            ax.plot([i + _BAR, i + 1], [g, energies[i + 1]], color=color, lw=1.8 if pds else 0.9,
+                    ls="-" if pds else "--")
         if annotate:
             ax.annotate(result.path[i], (i + _BAR / 2, g), xytext=(0, 4), textcoords="offset points",
                         ha="center", va="bottom", fontsize=7, rotation=30)

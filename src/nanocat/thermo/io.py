@@ -1,0 +1,177 @@
+"""Read energy files into FormationEnergies.
+
+Accepted formats (chosen from the content, not the extension):
+
+- CSV ``species,G_eV``: formation free energies at 0 V_RHE relative to CO2(g), H2(g), H2O(l).
+- CSV ``species,E_eV``: electronic energies; ``*`` is the clean catalyst, ``X*`` adsorbates, ``X(g)`` gases
+  (CO2(g), H2(g), H2O(g) required); a correction preset turns them into free energies.
+- YAML with either ``G_eV: {species: value}`` or ``clean_eV``, ``adsorbed_eV``, ``gas_eV`` (and optional
+  ``method``, ``corrections``).
+- CatMAP's tab-separated energy table (``surface_name, site_name, species_name, formation_energy,
+  frequencies, reference``; gases have site ``gas``). Frequencies given for an adsorbate replace the preset's
+  ZPE/TS (HarmonicThermo); transition states (names with ``-``) are skipped.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import logging
+from pathlib import Path
+
+from nanocat.chem.species import SpeciesError, parse_species
+from nanocat.errors import EnergyInputError
+from nanocat.thermo.che import FormationEnergies, _check_number, formation_energies_from_electronic
+from nanocat.thermo.corrections import CorrectionSet, adsorbate_correction, get_preset
+
+log = logging.getLogger(__name__)
+CATMAP_COLUMNS = ("surface_name", "site_name", "species_name", "formation_energy")
+
+
+def _species(name: str, where: str) -> str:
+    """Validated species name, or EnergyInputError naming file/line/field."""
+    try:
+        return parse_species(name).name
+    except SpeciesError as exc:
+        raise EnergyInputError(f"{where}: field 'species': {exc}") from None
+
+
+def _from_electronic(entries: dict[str, float], where: str, corrections: CorrectionSet | str,
+                     method: str) -> FormationEnergies:
+    """Split species -> E into clean / adsorbed / gas and build formation energies."""
+    if "*" not in entries:
+        raise EnergyInputError(f"{where}: no energy for the clean catalyst (a row with species '*')")
+    ads = {k: v for k, v in entries.items() if k.endswith("*") and k != "*"}
+    gas = {k: v for k, v in entries.items() if k.endswith("(g)")}
+    other = set(entries) - set(ads) - set(gas) - {"*"}
+    if other:
+        raise EnergyInputError(f"{where}: electronic energies must be adsorbates or gases, not {sorted(other)}")
+    try:
+        return formation_energies_from_electronic(entries["*"], ads, gas, corrections, method)
+    except EnergyInputError as exc:
+        raise EnergyInputError(f"{where}: {exc}") from None
+
+
+def _read_csv(path: Path, corrections: CorrectionSet | str, method: str | None) -> FormationEnergies:
+    """CSV of formation free energies (G_eV) or electronic energies (E_eV)."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = [r for r in csv.reader(line for line in handle if not line.lstrip().startswith("#")) if r]
+    if not rows:
+        raise EnergyInputError(f"{path}: empty energies file")
+    header = [h.strip() for h in rows[0]]
+    if header[:1] != ["species"] or len(header) < 2 or header[1] not in ("G_eV", "E_eV"):
+        raise EnergyInputError(f"{path}, line 1: header must be 'species,G_eV' or 'species,E_eV', got {header}")
+    values: dict[str, float] = {}
+    for lineno, row in enumerate(rows[1:], start=2):
+        where = f"{path}, line {lineno}"
+        if len(row) < 2:
+            raise EnergyInputError(f"{where}: expected two fields 'species,{header[1]}'")
+        name = _species(row[0].strip(), where)
+        if name in values:
+            raise EnergyInputError(f"{where}: species {name!r} given twice")
+        values[name] = _check_number(row[1].strip(), f"{where}, field '{header[1]}'")
+    if header[1] == "G_eV":
+        return FormationEnergies(values, method or "unknown", "as given", {k: f"{path}" for k in values})
+    return _from_electronic(values, str(path), corrections, method or "unknown")
+
+
+def _read_yaml(path: Path, corrections: CorrectionSet | str, method: str | None) -> FormationEnergies:
+    """YAML with G_eV, or clean_eV/adsorbed_eV/gas_eV."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise EnergyInputError(f"{path}: not valid YAML ({exc})") from None
+    if not isinstance(data, dict):
+        raise EnergyInputError(f"{path}: expected a mapping with 'G_eV' or 'clean_eV'/'adsorbed_eV'/'gas_eV'")
+    meth = method or str(data.get("method", "unknown"))
+    if "G_eV" in data:
+        values = {_species(str(k), f"{path}, G_eV"): _check_number(v, f"{path}, field 'G_eV.{k}'")
+                  for k, v in (data["G_eV"] or {}).items()}
+        return FormationEnergies(values, meth, "as given", {k: str(path) for k in values})
+    for key in ("clean_eV", "adsorbed_eV", "gas_eV"):
+        if key not in data:
+            raise EnergyInputError(f"{path}: missing field '{key}' (or give 'G_eV')")
+    corr = data.get("corrections", corrections)
+    try:
+        return formation_energies_from_electronic(data["clean_eV"], data["adsorbed_eV"] or {}, data["gas_eV"] or {},
+                                                  corr, meth)
+    except EnergyInputError as exc:
+        raise EnergyInputError(f"{path}: {exc}") from None
+
+
+def _read_catmap(path: Path, corrections: CorrectionSet | str, method: str | None,
+                 surface: str | None) -> FormationEnergies:
+    """CatMAP energy table: re-referenced to CO2/H2/H2O(l) with the table's own gas entries."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = [h.strip() for h in lines[0].split("\t")]
+    missing = [c for c in CATMAP_COLUMNS if c not in header]
+    if missing:
+        raise EnergyInputError(f"{path}, line 1: CatMAP table lacks column(s) {missing}")
+    col = {h: i for i, h in enumerate(header)}
+    rows: list[tuple[int, dict[str, str]]] = []
+    for lineno, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        fields = line.split("\t")
+        if len(fields) < len(CATMAP_COLUMNS):
+            raise EnergyInputError(f"{path}, line {lineno}: expected tab-separated fields {list(header)}")
+        rows.append((lineno, {h: (fields[i].strip() if i < len(fields) else "") for h, i in col.items()}))
+    surfaces = sorted({r["surface_name"] for _, r in rows if r["site_name"] != "gas"})
+    if surface is None:
+        if len(surfaces) > 1:
+            raise EnergyInputError(f"{path}: several surfaces {surfaces}; choose one with surface=")
+        surface = surfaces[0] if surfaces else None
+    elif surface not in surfaces:
+        raise EnergyInputError(f"{path}: surface {surface!r} not in the table (have {surfaces})")
+    cs = get_preset(corrections) if isinstance(corrections, str) else corrections
+    gas: dict[str, float] = {}
+    ads: dict[str, float] = {}
+    extra = {}
+    for lineno, r in rows:
+        where = f"{path}, line {lineno}"
+        name = r["species_name"]
+        if "-" in name:
+            log.info("%s: skipping transition state %s", where, name)
+            continue
+        energy = _check_number(r["formation_energy"], f"{where}, field 'formation_energy'")
+        if r["site_name"] == "gas":
+            gas[_species(f"{name}(g)", where)] = energy
+            continue
+        if r["surface_name"] != surface:
+            continue
+        key = _species(f"{name}*", where)
+        ads[key] = energy
+        freqs_text = r.get("frequencies", "") or "[]"
+        try:
+            freqs = [float(f) for f in ast.literal_eval(freqs_text)]
+        except (ValueError, SyntaxError, TypeError):
+            raise EnergyInputError(f"{where}, field 'frequencies': {freqs_text!r} is not a list of numbers") from None
+        if freqs:
+            base = cs.corrections.get(key)
+            corr = adsorbate_correction(freqs, source=f"HarmonicThermo (ASE) from {path} frequencies")
+            if base is not None:
+                corr = type(corr)(corr.zpe_eV, corr.ts_eV, base.solvation_eV, 0.0, f"{corr.source}; {base.source}")
+            extra[key] = corr
+    cs = cs.with_corrections(extra) if extra else cs
+    # CatMAP formation energies are relative to the clean surface: E(*) = 0
+    fe = _from_electronic({"*": 0.0, **ads, **gas}, str(path), cs, method or f"CatMAP table ({surface})")
+    return fe
+
+
+def load_energies(path: str | Path, corrections: CorrectionSet | str = "peterson2010", method: str | None = None,
+                  surface: str | None = None) -> FormationEnergies:
+    """Read a CSV, YAML or CatMAP energy file into formation free energies (eV, 0 V_RHE)."""
+    p = Path(path)
+    if not p.is_file():
+        raise EnergyInputError(f"energies file not found: {p}")
+    first = p.read_text(encoding="utf-8").lstrip().split("\n", 1)[0]
+    if first.startswith("surface_name") and "\t" in first:
+        return _read_catmap(p, corrections, method, surface)
+    if p.suffix.lower() in (".yaml", ".yml"):
+        return _read_yaml(p, corrections, method)
+    if p.suffix.lower() in (".csv", ".txt", ""):
+        return _read_csv(p, corrections, method)
+    raise EnergyInputError(f"{p}: unknown energies format (use .csv, .yaml or a CatMAP tab-separated table)")
+

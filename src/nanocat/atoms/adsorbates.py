@@ -3,7 +3,7 @@
 Internal geometries come from ASE's G2 set (``ase.build.molecule``; MP2/6-31G* geometries of Curtiss et
 al., J. Chem. Phys. 1997, 106, 1063) with atoms deleted where the adsorbate is a fragment (COOH = HCOOH
 minus its C-H hydrogen, OCHO = HCOOH minus its O-H hydrogen, COH/CHOH = CH3OH minus C-H hydrogens,
-OCCO = glyoxal minus both H). They are starting geometries: relax before reading energies.
+OCCO = cis-glyoxal minus both H, so that both O point away from a C,C-bound bridge). They are starting geometries: relax before reading energies.
 
 Placement (:func:`adsorbate_candidates`): the binding atom sits on the site normal at the height that
 puts it ``r_cov(binding) + r_cov(site atom)`` (ASE covalent radii) from the site atoms; the rest of the
@@ -46,12 +46,17 @@ class AdsorbateSpec:
     delete: tuple[int, ...]
     binding: int
     bidentate: int | None = None
+    mirror_x: tuple[int, ...] = ()
 
     def geometry(self) -> Atoms:
         """Internal geometry (Å) as a new Atoms, atoms ordered as in the parent minus the deleted ones."""
         from ase.build import molecule
 
         mol = molecule(self.parent)
+        if self.mirror_x:  # parent numbering: flips these atoms through the yz plane (trans -> cis)
+            pos = mol.get_positions()
+            pos[list(self.mirror_x), 0] *= -1
+            mol.set_positions(pos)
         if self.delete:
             del mol[list(self.delete)]
         return Atoms(mol.get_chemical_symbols(), positions=mol.get_positions())
@@ -73,7 +78,7 @@ ADSORBATES: dict[str, AdsorbateSpec] = {s.name: s for s in (
     AdsorbateSpec("OCH3", "OCH3*", "CH3O", (), 1),
     AdsorbateSpec("CH2", "CH2*", "CH2_s1A1d", (), 0),
     AdsorbateSpec("CH3", "CH3*", "CH3", (), 0),
-    AdsorbateSpec("OCCO", "OCCO*", "OCHCHO", (3, 5), 0, bidentate=1),
+    AdsorbateSpec("OCCO", "OCCO*", "OCHCHO", (3, 5), 0, bidentate=1, mirror_x=(4,)),
 )}
 """Adsorbates by name (H, O, OH, CO, CO2, COOH, OCHO, CHO, COH, CH2O, CHOH, CH2OH, OCH3, CH2, CH3, OCCO)."""
 
@@ -130,7 +135,14 @@ def _local_frame(mol: Atoms, binding: tuple[int, ...]) -> np.ndarray:
         axis = pos[binding[1]] - pos[binding[0]]
         axis /= np.linalg.norm(axis)
         up = up - (up @ axis) * axis
-        z = up / np.linalg.norm(up) if np.linalg.norm(up) > 1e-6 else np.cross(axis, [0, 0, 1.0])
+        if np.linalg.norm(up) > 1e-3:
+            z = up / np.linalg.norm(up)
+        else:  # the rest sits symmetric about the binding axis (eta2-CH2O): stand the molecular plane up
+            perp = pos - np.outer(pos @ axis, axis)
+            k = int(np.argmax(np.linalg.norm(perp, axis=1)))
+            ref = perp[k] if np.linalg.norm(perp[k]) > 1e-3 else np.cross(axis, [1.0, 0, 0]) + np.cross(axis, [0, 1.0, 0])
+            z = np.cross(axis, ref)
+            z /= np.linalg.norm(z)
         y = np.cross(z, axis)
         return pos @ np.vstack([axis, y, z]).T
     if np.linalg.norm(up) < 0.1:  # linear molecule bound at its centre: lay it along x

@@ -36,6 +36,9 @@ def test_cu13_one_top_one_bridge_one_hollow() -> None:
     assert top.label == "top:Cu" and top.elements == ("Cu",)
     assert np.linalg.norm(top.normal) == pytest.approx(1.0)
     assert set(sum(top.equivalent, ())) == set(range(1, 13))  # every vertex, never the centre
+    # site GCN (cn_max 12/18/22): top = (12 + 5x6)/12; bridge/hollow see the centre and 6 vertices
+    gcn = {s.kind: s.gcn for s in sites}
+    assert gcn == pytest.approx({"top": 42 / 12, "bridge": 48 / 18, "hollow": 48 / 22}, abs=1e-4)
 
 
 def test_cu55_vertex_and_edge_classes() -> None:
@@ -45,6 +48,7 @@ def test_cu55_vertex_and_edge_classes() -> None:
     assert _by_kind(sites) == {"top": [12, 30], "bridge": [60, 60], "hollow": [20, 60]}
     assert finder.n_candidates == 242 and finder.n_unique == 6
     gcn = {s.multiplicity: s.gcn for s in sites if s.kind == "top"}
+    assert gcn[12] == pytest.approx((12 + 5 * 8) / 12, abs=1e-4)  # vertex: 1 inner-shell atom + 5 edge atoms (CN 8)
     assert gcn[12] < gcn[30]  # vertices are the least coordinated sites
 
 

@@ -136,3 +136,13 @@ def test_input_not_mutated_and_bad_input(structures_dir) -> None:
         analyze_structure(Atoms("CO", positions=[[0, 0, 0], [0, 0, 1.13]]))
     with pytest.raises(StructureError, match="empty"):
         analyze_structure(Atoms())
+
+
+def test_gcn_of_a_111_terrace_is_7_5() -> None:
+    # Calle-Vallejo et al., Science 2015, 350, 185: an fcc(111) terrace atom (CN 9) has GCN 7.5
+    from ase.cluster import Octahedron
+
+    an = analyze_structure(Octahedron("Cu", length=7, cutoff=2))
+    terrace = [m for m in an.metal_sites if m.role == "shell" and m.gcn == pytest.approx(7.5)]
+    assert len(terrace) == 8 and all(m.cn == 9 for m in terrace)  # one per (111) facet
+    assert max(m.gcn for m in an.metal_sites if m.role == "shell") == pytest.approx(7.5)

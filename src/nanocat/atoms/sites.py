@@ -22,6 +22,9 @@
    needs a 0.5 Å tolerance to merge its 18 S sites geometrically, and then merges wrongly), so
    ``method="auto"`` uses the graph for ligand-protected clusters and the geometry for bare ones.
 4. Each class keeps its first member; all members' index tuples go into ``Site.equivalent``.
+5. Metal sites carry their generalized coordination number: the CNs of the metal atoms bonded to any
+   site atom (site atoms excluded) summed and divided by cn_max = 12/18/22 for top/bridge/hollow
+   (Calle-Vallejo et al., Science 2015, 350, 185-189).
 """
 
 from __future__ import annotations
@@ -196,14 +199,14 @@ class SiteFinder:
         self.method_used = method
         if method == "graph":
             _graph_signatures(atoms, cands, framework, an, bonds)
-        sites = self._dedup(atoms, cands, framework, an, method)
+        sites = self._dedup(atoms, cands, framework, an, method, bonds)
         self.n_candidates, self.n_unique = len(cands), len(sites)
         log.info("%d candidate sites, %d unique (%d computations saved)", len(cands), len(sites),
                  len(cands) - len(sites))
         return sites
 
     def _dedup(self, atoms: Atoms, cands: list[_Candidate], framework: list[int],
-               an: StructureAnalysis, method: str) -> list[Site]:
+               an: StructureAnalysis, method: str, bonds: Any) -> list[Site]:
         """Group candidates by fingerprint (see module docstring, steps 3-4)."""
         symbols = np.array(atoms.get_chemical_symbols())
         fw = np.array(framework)
@@ -225,7 +228,8 @@ class SiteFinder:
                     break
             else:
                 classes.append([c])
-        gcn = {m.index: m.gcn for m in an.metal_sites}
+        cn = {m.index: m.cn for m in an.metal_sites}
+        metal_nn = {m.index: bonds.metal_neighbors(m.index) for m in an.metal_sites}
         role = {m.index: m.role for m in an.metal_sites}
         sites = []
         for group in classes:
@@ -239,7 +243,7 @@ class SiteFinder:
             sites.append(Site(ref.kind, label, ref.indices, tuple(float(x) for x in ref.position),
                               tuple(float(x) for x in ref.normal), elements,
                               tuple(c.indices for c in group), ref.removed, ref.anchor,
-                              _site_gcn(ref.indices, gcn) if ref.kind in ("top", "bridge", "hollow") else None))
+                              _site_gcn(ref.indices, cn, metal_nn) if ref.kind in ("top", "bridge", "hollow") else None))
         seen = Counter(s.label for s in sites)
         numbered: Counter[str] = Counter()
         out = []
@@ -298,9 +302,14 @@ def _graph_signatures(atoms: Atoms, cands: list[_Candidate], framework: list[int
             sorted(h.get(i, symbols[i]) for i in extra))
 
 
-def _site_gcn(indices: tuple[int, ...], gcn_top: dict[int, float]) -> float:
-    """Mean of the top-site GCNs of the site atoms (a simple site descriptor; top sites: exact GCN)."""
-    return round(float(np.mean([gcn_top[i] for i in indices])), 4)
+SITE_CN_MAX = {1: 12, 2: 18, 3: 22}
+"""Bulk fcc cn_max of top, bridge and 3-fold hollow sites (Calle-Vallejo et al., Science 2015, 350, 185)."""
+
+
+def _site_gcn(indices: tuple[int, ...], cn: dict[int, int], metal_nn: dict[int, frozenset[int]]) -> float:
+    """Generalized coordination number of a site: sum of CN over the site's metal neighbours / cn_max."""
+    shell = set().union(*(metal_nn[i] for i in indices)) - set(indices)
+    return round(sum(cn[j] for j in shell) / SITE_CN_MAX[len(indices)], 4)
 
 
 def reindex(indices: tuple[int, ...], removed: tuple[int, ...]) -> tuple[int, ...]:

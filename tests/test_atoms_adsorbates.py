@@ -142,3 +142,19 @@ def test_occo_binds_through_both_carbons_on_a_bridge(cu13_sites) -> None:
     oxygens = [i for i in c.info["adsorbate_indices"] if c[i].symbol == "O"]
     r = np.linalg.norm(c.positions, axis=1)  # the cluster centre is the origin
     assert min(r[oxygens]) > max(r[[c1, c2]])  # both O point away from the cluster
+
+
+def test_lattice_hydride_site_donates_its_h() -> None:
+    from ase import Atoms
+
+    cu = build_cluster("Cu13")
+    face = next(s for s in SiteFinder(kinds=("hollow",)).find(cu))
+    h_pos = np.asarray(face.position) + 1.0 * np.asarray(face.normal)
+    atoms = cu + Atoms("H", positions=[h_pos])
+    atoms.info.update(cu.info)
+    (site,) = SiteFinder(kinds=("hydride",)).find(atoms)
+    cands = adsorbate_candidates(atoms, site, "OCHO")
+    assert cands
+    for c in cands:
+        assert c.get_chemical_formula() == "CHCu13O2"  # the lattice H left; formate sits where it was
+        assert c.info["multiplicity"] == 1  # 377 + 23 electrons

@@ -39,7 +39,7 @@ def test_m25_core_and_dimeric_staples(structures_dir, key: str, metal: str) -> N
     assert Counter(lig.kind for lig in an.ligands) == {"thiolate": 18}
     assert an.ligand_counts == {"SCH3": 18}
     assert not an.hydrides
-    assert not an.formula_check.startswith("mismatch")
+    assert an.formula_check == "consistent with chem.parse_formula"
 
 
 def test_au25_formula_and_coordination(structures_dir) -> None:
@@ -146,3 +146,8 @@ def test_gcn_of_a_111_terrace_is_7_5() -> None:
     terrace = [m for m in an.metal_sites if m.role == "shell" and m.gcn == pytest.approx(7.5)]
     assert len(terrace) == 8 and all(m.cn == 9 for m in terrace)  # one per (111) facet
     assert max(m.gcn for m in an.metal_sites if m.role == "shell") == pytest.approx(7.5)
+
+
+def test_formula_check_uses_the_charge(structures_dir) -> None:
+    an = analyze_structure(_load(structures_dir, "Au25"), charge=-3)
+    assert an.charge == -3 and an.formula_check == "consistent with chem.parse_formula"

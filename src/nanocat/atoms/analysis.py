@@ -34,7 +34,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 from ase import Atoms
-from ase.data import atomic_numbers, covalent_radii, vdw_radii
+from ase.data import atomic_numbers, vdw_radii
 
 from nanocat._version import __version__
 from nanocat.errors import StructureError
@@ -293,7 +293,8 @@ def _check_formula(formula: str, charge: int, composition: dict[str, int]) -> st
         return "unchecked: nanocat.chem.parse_formula not available"
     from nanocat.errors import FormulaError
 
-    text = f"[{formula}]{'' if charge == 0 else (f'{abs(charge)}' if abs(charge) > 1 else '') + ('-' if charge < 0 else '+')}"
+    sign = "-" if charge < 0 else "+"
+    text = f"[{formula}]" + ("" if charge == 0 else f"{abs(charge) if abs(charge) > 1 else ''}{sign}")
     try:
         parsed = parse_formula(text)
     except FormulaError as exc:

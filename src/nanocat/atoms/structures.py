@@ -203,6 +203,7 @@ def read_structure(path: str | Path, charge: int = 0, multiplicity: int | None =
     if isinstance(atoms, list):
         atoms = atoms[-1]
     check_structure(atoms, str(p))
+    log.info("read %d atoms (%s) from %s", len(atoms), atoms.get_chemical_formula(), p)
     clean = Atoms(atoms.get_chemical_symbols(), positions=atoms.get_positions(), cell=atoms.get_cell(),
                   pbc=atoms.get_pbc())
     return _finish(clean, p.stem, charge, multiplicity, f"file {p.resolve()}")

@@ -1,0 +1,260 @@
+"""CO2RR intermediates and their placement on cluster sites; gas-phase reference molecules.
+
+Internal geometries come from ASE's G2 set (``ase.build.molecule``; MP2/6-31G* geometries of Curtiss et
+al., J. Chem. Phys. 1997, 106, 1063) with atoms deleted where the adsorbate is a fragment (COOH = HCOOH
+minus its C-H hydrogen, OCHO = HCOOH minus its O-H hydrogen, COH/CHOH = CH3OH minus C-H hydrogens,
+OCCO = cis-glyoxal minus both H, so that both O point away from a C,C-bound bridge). They are starting geometries: relax before reading energies.
+
+Placement (:func:`adsorbate_candidates`): the binding atom sits on the site normal at the height that
+puts it ``r_cov(binding) + r_cov(site atom)`` (ASE covalent radii) from the site atoms; the rest of the
+molecule points away from the cluster; orientations are rotations about the normal; bidentate modes
+(OCHO, CH2O, OCCO) span a two-metal site. A placement with any other atom pair closer than
+:data:`MIN_CLEARANCE_A` is tilted about the binding atom (up to 40°) and then lifted (up to 0.4 Å);
+if none of these clears, that orientation is dropped. ``info`` records the tilt and lift used.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+from ase import Atoms
+from ase.data import atomic_numbers, covalent_radii
+
+from nanocat.atoms.sites import Site, site_indices_after_removal, site_structure
+from nanocat.atoms.structures import lowest_multiplicity
+from nanocat.errors import InputError, StructureError
+
+log = logging.getLogger(__name__)
+
+MIN_CLEARANCE_A = 1.2
+"""Smallest allowed distance (Å) between an adsorbate atom and a cluster atom, the binding bond excepted."""
+_RETRIES = tuple((tilt, lift) for lift in (0.0, 0.2, 0.4) for tilt in (0.0, 20.0, -20.0, 40.0, -40.0))
+"""Tilts (deg, about the binding atom) and lifts (Å) tried in turn when a placement clashes."""
+MIN_HEIGHT_A = 0.5
+"""Lowest height (Å) of the binding atom above a bridge/hollow plane (wide sites would sink it)."""
+
+
+@dataclass(frozen=True)
+class AdsorbateSpec:
+    """An adsorbate: G2 parent molecule, atoms deleted from it, binding atom(s) and thermo species name."""
+
+    name: str
+    species: str
+    parent: str
+    delete: tuple[int, ...]
+    binding: int
+    bidentate: int | None = None
+    mirror_x: tuple[int, ...] = ()
+
+    def geometry(self) -> Atoms:
+        """Internal geometry (Å) as a new Atoms, atoms ordered as in the parent minus the deleted ones."""
+        from ase.build import molecule
+
+        mol = molecule(self.parent)
+        if self.mirror_x:  # parent numbering: flips these atoms through the yz plane (trans -> cis)
+            pos = mol.get_positions()
+            pos[list(self.mirror_x), 0] *= -1
+            mol.set_positions(pos)
+        if self.delete:
+            del mol[list(self.delete)]
+        return Atoms(mol.get_chemical_symbols(), positions=mol.get_positions())
+
+
+ADSORBATES: dict[str, AdsorbateSpec] = {s.name: s for s in (
+    AdsorbateSpec("H", "H*", "H", (), 0),
+    AdsorbateSpec("O", "O*", "O", (), 0),
+    AdsorbateSpec("OH", "OH*", "OH", (), 0),
+    AdsorbateSpec("CO", "CO*", "CO", (), 1),
+    AdsorbateSpec("CO2", "CO2*", "CO2", (), 0),
+    AdsorbateSpec("COOH", "COOH*", "HCOOH", (4,), 1),
+    AdsorbateSpec("OCHO", "OCHO*", "HCOOH", (3,), 0, bidentate=2),
+    AdsorbateSpec("CHO", "CHO*", "HCO", (), 0),
+    AdsorbateSpec("COH", "COH*", "CH3OH", (2, 4, 5), 0),
+    AdsorbateSpec("CH2O", "CH2O*", "H2CO", (), 0, bidentate=1),
+    AdsorbateSpec("CHOH", "CHOH*", "CH3OH", (4, 5), 0),
+    AdsorbateSpec("CH2OH", "CH2OH*", "H2COH", (), 0),
+    AdsorbateSpec("OCH3", "OCH3*", "CH3O", (), 1),
+    AdsorbateSpec("CH2", "CH2*", "CH2_s1A1d", (), 0),
+    AdsorbateSpec("CH3", "CH3*", "CH3", (), 0),
+    AdsorbateSpec("OCCO", "OCCO*", "OCHCHO", (3, 5), 0, bidentate=1, mirror_x=(4,)),
+)}
+"""Adsorbates by name (H, O, OH, CO, CO2, COOH, OCHO, CHO, COH, CH2O, CHOH, CH2OH, OCH3, CH2, CH3, OCCO)."""
+
+ADSORBATE_SPECIES: dict[str, str] = {name: spec.species for name, spec in ADSORBATES.items()}
+"""Thermochemistry species name of each adsorbate (``"COOH" -> "COOH*"``)."""
+
+GAS_MOLECULES: dict[str, tuple[str, int]] = {
+    "CO2": ("CO2", 1), "CO": ("CO", 1), "H2": ("H2", 1), "H2O": ("H2O", 1), "HCOOH": ("HCOOH", 1),
+    "CH4": ("CH4", 1), "CH3OH": ("CH3OH", 1), "C2H4": ("C2H4", 1), "C2H5OH": ("CH3CH2OH", 1),
+    "CH3CHO": ("CH3CHO", 1), "CH2O": ("H2CO", 1), "O2": ("O2", 3), "N2": ("N2", 1),
+}
+"""Gas-phase molecules: G2 name and ground-state spin multiplicity (O2 is a triplet)."""
+
+
+def gas_molecule(name: str) -> Atoms:
+    """Gas-phase molecule (Å) from ``ase.build.molecule``, with name, charge 0 and multiplicity in info."""
+    from ase.build import molecule
+
+    if name not in GAS_MOLECULES:
+        raise InputError(f"unknown gas molecule {name!r}; known: {', '.join(GAS_MOLECULES)}")
+    g2_name, mult = GAS_MOLECULES[name]
+    mol = molecule(g2_name)
+    atoms = Atoms(mol.get_chemical_symbols(), positions=mol.get_positions())
+    atoms.info.update(name=name, charge=0, multiplicity=mult, source=f"ase.build.molecule({g2_name!r}) (G2 set)")
+    return atoms
+
+
+def _rotation_to(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Rotation matrix turning unit vector ``a`` onto unit vector ``b`` (Rodrigues)."""
+    v = np.cross(a, b)
+    c = float(a @ b)
+    if np.linalg.norm(v) < 1e-9:
+        if c > 0:
+            return np.eye(3)
+        perp = np.cross(a, [1.0, 0, 0] if abs(a[0]) < 0.9 else [0, 1.0, 0])
+        perp /= np.linalg.norm(perp)
+        return 2 * np.outer(perp, perp) - np.eye(3)
+    vx = np.array([[0, -v[2], v[1]], [v[2], 0, -v[0]], [-v[1], v[0], 0]])
+    return np.eye(3) + vx + vx @ vx / (1 + c)
+
+
+def _local_frame(mol: Atoms, binding: tuple[int, ...]) -> np.ndarray:
+    """Adsorbate positions with the binding atom(s) centred at the origin, the rest pointing to +z.
+
+    Bidentate: the two binding atoms lie on the x axis. A molecule with nothing to point up (CO2 bound
+    through its central C) lies flat along x.
+    """
+    pos = mol.get_positions().copy()
+    origin = pos[list(binding)].mean(axis=0)
+    pos -= origin
+    rest = [i for i in range(len(mol)) if i not in binding]
+    up = pos[rest].mean(axis=0) if rest else np.zeros(3)
+    if len(binding) == 2:
+        axis = pos[binding[1]] - pos[binding[0]]
+        axis /= np.linalg.norm(axis)
+        up = up - (up @ axis) * axis
+        if np.linalg.norm(up) > 1e-3:
+            z = up / np.linalg.norm(up)
+        else:  # the rest sits symmetric about the binding axis (eta2-CH2O): stand the molecular plane up
+            perp = pos - np.outer(pos @ axis, axis)
+            k = int(np.argmax(np.linalg.norm(perp, axis=1)))
+            ref = perp[k] if np.linalg.norm(perp[k]) > 1e-3 else np.cross(axis, [1.0, 0, 0]) + np.cross(axis, [0, 1.0, 0])
+            z = np.cross(axis, ref)
+            z /= np.linalg.norm(z)
+        y = np.cross(z, axis)
+        return pos @ np.vstack([axis, y, z]).T
+    if np.linalg.norm(up) < 0.1:  # linear molecule bound at its centre: lay it along x
+        axis = pos[rest[0]] if rest else np.array([1.0, 0, 0])
+        return pos @ _rotation_to(axis / np.linalg.norm(axis), np.array([1.0, 0, 0])).T
+    return pos @ _rotation_to(up / np.linalg.norm(up), np.array([0, 0, 1.0])).T
+
+
+def _site_frame(base: np.ndarray, normal: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """Rows x, y, z of a right-handed frame with z = site normal and x along ``ref`` projected."""
+    z = normal / np.linalg.norm(normal)
+    x = ref - (ref @ z) * z
+    if np.linalg.norm(x) < 1e-6:
+        x = np.cross(z, [1.0, 0, 0] if abs(z[0]) < 0.9 else [0, 1.0, 0])
+    x /= np.linalg.norm(x)
+    return np.vstack([x, np.cross(z, x), z])
+
+
+def _radius(symbol: str) -> float:
+    return float(covalent_radii[atomic_numbers[symbol]])
+
+
+def adsorbate_candidates(atoms: Atoms, site: Site, adsorbate: str, n_orientations: int = 3) -> list[Atoms]:
+    """Adsorbate placements on ``site`` of ``atoms`` (the structure the site was found on), as new Atoms.
+
+    Sites with ``removed`` atoms (ligand vacancy, donated hydride) are first turned into
+    :func:`~nanocat.atoms.sites.site_structure`. Returns monodentate placements rotated by
+    360°/``n_orientations`` about the normal, plus bidentate ones on two-metal sites where the adsorbate
+    has a bidentate mode; ``info`` holds adsorbate, species, site_label, orientation, mode,
+    adsorbate_indices, binding_index (and binding_indices), charge and multiplicity.
+    """
+    if adsorbate not in ADSORBATES:
+        raise InputError(f"unknown adsorbate {adsorbate!r}; known: {', '.join(ADSORBATES)}")
+    if n_orientations < 1:
+        raise InputError(f"n_orientations must be >= 1, got {n_orientations}")
+    spec = ADSORBATES[adsorbate]
+    host = site_structure(atoms, site)
+    if site.kind == "ligand":
+        if site.anchor is None:
+            raise StructureError(f"ligand site {site.label} has no anchor atom")
+        targets: tuple[int, ...] = (site.anchor,)
+    else:
+        targets = site_indices_after_removal(site)
+    if max(targets) >= len(host):
+        raise StructureError(f"site {site.label} refers to atom {max(targets)}; the structure has {len(host)}")
+    tpos = host.positions[list(targets)]
+    base = tpos.mean(axis=0)
+    normal = np.asarray(site.normal, dtype=float)
+    ref = tpos[1] - tpos[0] if len(targets) > 1 else np.cross(normal, [0.0, 0.0, 1.0]) + np.cross(normal, [1.0, 0, 0])
+    frame = _site_frame(base, normal, ref)
+    mol = spec.geometry()
+    r_site = float(np.mean([_radius(host[i].symbol) for i in targets]))
+    placements: list[tuple[str, int, float, tuple[int, ...], np.ndarray, float]] = []
+
+    local = _local_frame(mol, (spec.binding,))
+    d = _radius(mol[spec.binding].symbol) + r_site
+    spread = float(np.max(np.linalg.norm(tpos - base, axis=1))) if len(targets) > 1 else 0.0
+    h = float(np.sqrt(max(d * d - spread * spread, MIN_HEIGHT_A ** 2)))
+    for k in range(n_orientations):
+        angle = 360.0 * k / n_orientations
+        placements.append(("monodentate", k, angle, (spec.binding,), local, h))
+    if spec.bidentate is not None and len(targets) == 2:
+        pair = (spec.binding, spec.bidentate)
+        local2 = _local_frame(mol, pair)
+        span = float(np.linalg.norm(mol.positions[pair[1]] - mol.positions[pair[0]]))
+        d_mm = float(np.linalg.norm(tpos[1] - tpos[0]))
+        d2 = _radius(mol[spec.bidentate].symbol) / 2 + _radius(mol[spec.binding].symbol) / 2 + r_site
+        h2 = float(np.sqrt(max(d2 * d2 - ((d_mm - span) / 2) ** 2, MIN_HEIGHT_A ** 2)))
+        flips = (0.0,) if mol[pair[0]].symbol == mol[pair[1]].symbol else (0.0, 180.0)
+        for k, angle in enumerate(flips):
+            placements.append(("bidentate", k, angle, pair, local2, h2))
+
+    out = []
+    for mode, k, angle, binding, local_pos, height in placements:
+        new = None
+        for tilt, lift in _RETRIES:
+            trial = host.copy()
+            n0 = len(trial)
+            trial += Atoms(mol.get_chemical_symbols(), positions=_place(local_pos, frame, base, height + lift, angle, tilt))
+            if _clear(trial, n0, [n0 + b for b in binding], list(targets)):
+                new = trial
+                break
+        if new is None:
+            log.debug("%s on %s (%s, %.0f°) clashes with the cluster: dropped", adsorbate, site.label, mode, angle)
+            continue
+        charge = int(host.info.get("charge", 0))
+        new.info.update(
+            adsorbate=adsorbate, species=spec.species, site_label=site.label, orientation=k, rotation_deg=angle,
+            mode=mode, tilt_deg=tilt, lift_A=lift, adsorbate_indices=list(range(n0, len(new))), binding_index=n0 + binding[0],
+            binding_indices=[n0 + b for b in binding], charge=charge,
+            multiplicity=lowest_multiplicity(new, charge),
+            name=f"{host.info.get('name', host.get_chemical_formula())}+{adsorbate}@{site.label}",
+            source=f"{host.info.get('source', 'structure')}; {adsorbate} placed by nanocat.atoms.adsorbates")
+        out.append(new)
+    if not out:
+        log.warning("no clash-free placement of %s on %s", adsorbate, site.label)
+    return out
+
+
+def _place(local: np.ndarray, frame: np.ndarray, base: np.ndarray, height: float, angle_deg: float,
+           tilt_deg: float = 0.0) -> np.ndarray:
+    """Local positions tilted about x by ``tilt_deg``, rotated about z by ``angle_deg``, lifted, put in the site frame."""
+    t, u = np.radians(angle_deg), np.radians(tilt_deg)
+    rz = np.array([[np.cos(t), -np.sin(t), 0.0], [np.sin(t), np.cos(t), 0.0], [0.0, 0.0, 1.0]])
+    rx = np.array([[1.0, 0.0, 0.0], [0.0, np.cos(u), -np.sin(u)], [0.0, np.sin(u), np.cos(u)]])
+    lifted = local @ rx.T @ rz.T + np.array([0.0, 0.0, height])
+    return base + lifted @ frame
+
+
+def _clear(atoms: Atoms, n0: int, binding: list[int], targets: list[int]) -> bool:
+    """True when no adsorbate-cluster pair is closer than MIN_CLEARANCE_A, the binding bonds excepted."""
+    d = np.linalg.norm(atoms.positions[n0:, None, :] - atoms.positions[None, :n0, :], axis=2)
+    for b in binding:
+        d[b - n0, targets] = np.inf
+    return bool(d.min() > MIN_CLEARANCE_A)

@@ -1,7 +1,7 @@
 """Relaxation results and their cache: one ase.db row per finished job, written the moment it finishes.
 
 Searchable key-value pairs of each row: ``key, system, site, adsorbate, orientation, kind, method,
-converged, status`` ("done" or "failed") and ``nanocat_version``; the full :class:`JobResult` (settings,
+converged, status`` ("done", "failed", or "superseded" for a failure later retried successfully) and ``nanocat_version``; the full :class:`JobResult` (settings,
 provenance, error text) sits in the row's ``data``; the final geometry is the row's Atoms with a
 single-point calculator holding the energy (eV) and forces (eV/Å).
 """
@@ -86,7 +86,7 @@ class JobResult:
 def _is_transient(exc: sqlite3.OperationalError) -> bool:
     """SQLite errors that a second try cures: a busy file, or two processes creating the tables at once."""
     text = str(exc).lower()
-    return "locked" in text or "busy" in text or "already exists" in text
+    return any(word in text for word in ("locked", "busy", "already exists", "no such table"))
 
 
 def _retry(action: str, func: Any, *args: Any, **kwargs: Any) -> Any:
@@ -113,7 +113,10 @@ class ResultStore:
         self.url = str(url)
         if "://" not in self.url:
             Path(self.url).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
-        self._db = ase.db.connect(self.url)
+        # No ase lock file: a killed writer would leave it behind and block every later run. SQLite's own
+        # locks die with their process; writes take SQLite's write lock instead (see write()).
+        self._db = ase.db.connect(self.url, use_lock_file=False)
+        _retry(f"open {self.url}", self._db.count)  # creates the tables now, outside any write transaction
 
     def __repr__(self) -> str:
         return f"ResultStore({self.url!r})"
@@ -154,9 +157,6 @@ class ResultStore:
         """Write one result now (never a second finished row for the same key); returns the row id."""
         from ase.calculators.singlepoint import SinglePointCalculator
 
-        existing = self._rows(key=result.key, status="done")
-        if existing:  # another process finished the same job meanwhile: keep its row
-            return int(existing[0].id)
         atoms = result.atoms.copy() if result.atoms is not None else Atoms()
         if result.energy_eV is not None and len(atoms):
             calc = result.atoms.calc if result.atoms is not None else None
@@ -174,12 +174,28 @@ class ResultStore:
             "status": "done" if result.ok else "failed",
             "nanocat_version": __version__,
         }
-        record = replace(result, atoms=None, reused=False).as_dict()
-        row_id = int(_retry(f"write {self.url}", self._db.write, atoms, key_value_pairs=kvp, data={"result": record}))
-        if result.ok:
-            stale = [r.id for r in self._rows(key=result.key, status="failed")]
-            if stale:
-                _retry(f"delete {self.url}", self._db.delete, stale)
+        data = {"result": replace(result, atoms=None, reused=False).as_dict()}
+        return int(_retry(f"write {self.url}", self._write_once, atoms, kvp, data, result.ok))
+
+    def _write_once(self, atoms: Atoms, kvp: dict[str, Any], data: dict[str, Any], ok: bool) -> int:
+        """Check for a finished row and write ours in one transaction (SQLite: under its write lock)."""
+        from ase.db.sqlite import SQLite3Database
+
+        if not isinstance(self._db, SQLite3Database):  # server databases: check, then write
+            return self._check_and_write(self._db, atoms, kvp, data, ok)
+        with self._db as db:  # one connection; committed on exit, rolled back on error
+            db.connection.execute("BEGIN IMMEDIATE")
+            return self._check_and_write(db, atoms, kvp, data, ok)
+
+    @staticmethod
+    def _check_and_write(db: Any, atoms: Atoms, kvp: dict[str, Any], data: dict[str, Any], ok: bool) -> int:
+        """Keep an existing finished row (another process won the race); else write, superseding failures."""
+        for row in db.select(key=kvp["key"], status="done"):
+            return int(row.id)
+        row_id = int(db.write(atoms, key_value_pairs=kvp, data=data))
+        if ok:
+            for row in list(db.select(key=kvp["key"], status="failed")):
+                db.update(row.id, status="superseded")
         return row_id
 
     def __iter__(self) -> Iterator[JobResult]:

@@ -1,0 +1,364 @@
+"""Cached, resumable, parallel relaxations: RelaxJob -> relax -> JobResult, written to an ase.db at once.
+
+Algorithm of :func:`run_jobs`:
+
+1. Every job gets a key: a hash of its structure, labels, charge, multiplicity, engine spec (all SCF
+   settings) and relaxation settings (:meth:`RelaxJob.key`).
+2. Keys already finished in the store are reused, not recomputed. Keys stored as *failed* are reused too
+   (an SCF that failed with fixed settings fails again) unless ``retry_failed=True``.
+3. The rest run in worker processes (``concurrent.futures``, spawn start method, tblite single-threaded in
+   each worker). Jobs and results cross the process boundary as JSON strings, never pickled objects.
+4. The parent writes each result to the store the moment it arrives, so a killed run loses only the jobs
+   that were running; rerunning the same call resumes where it stopped.
+
+Relaxations use ASE's BFGS by default (FIRE and LBFGS on request); atoms farther than ``fix_radius_A``
+from the site centre are held fixed with ``ase.constraints.FixAtoms``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from ase import Atoms
+from ase.calculators.calculator import CalculationFailed
+
+from nanocat.atoms.engines import EngineSpec, _as_spec, check_system, engine_settings, get_calculator
+from nanocat.atoms.store import JobResult, ResultStore, atoms_from_json, atoms_to_json
+from nanocat.errors import InputError, NanocatError
+
+__all__ = ["JobResult", "RelaxJob", "ResultStore", "RunSummary", "relax", "run_jobs", "structure_hash"]
+
+log = logging.getLogger(__name__)
+
+JobKind = Literal["clean", "adsorbate", "gas"]
+OptimizerName = Literal["BFGS", "FIRE", "LBFGS"]
+_KINDS = ("clean", "adsorbate", "gas")
+_OPTIMIZERS = ("BFGS", "FIRE", "LBFGS")
+#: Thread variables pinned to 1 in worker processes (tblite uses OpenMP; numpy/scipy use OpenBLAS).
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def structure_hash(atoms: Atoms) -> str:
+    """SHA-256 of elements, positions (rounded to 1e-5 Å), cell, pbc and fixed atoms."""
+    digest = hashlib.sha256()
+    digest.update(np.asarray(atoms.get_atomic_numbers(), dtype=np.int64).tobytes())
+    for array in (atoms.get_positions(), np.asarray(atoms.cell)):
+        digest.update((np.round(np.asarray(array, dtype=float), 5) + 0.0).tobytes())
+    digest.update(np.asarray(atoms.pbc, dtype=bool).tobytes())
+    fixed = sorted(int(i) for c in atoms.constraints if hasattr(c, "get_indices") for i in c.get_indices())
+    digest.update(json.dumps(fixed).encode())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class RelaxJob:
+    """One relaxation to run: a structure, its labels, charge (e), multiplicity and relaxation settings.
+
+    ``fmax_eV_A`` is the force criterion (eV/Å); ``max_steps`` the optimizer step limit (0 gives a single
+    point). With ``fix_radius_A`` (Å), atoms farther than that from the centre (atom ``fix_center_index``
+    or the point ``fix_center``, Å) stay fixed.
+    """
+
+    atoms: Atoms = field(compare=False)
+    system: str
+    site: str
+    adsorbate: str
+    orientation: int = 0
+    kind: JobKind = "adsorbate"
+    charge: int = 0
+    multiplicity: int = 1
+    fmax_eV_A: float = 0.05
+    max_steps: int = 200
+    fix_radius_A: float | None = None
+    fix_center_index: int | None = None
+    fix_center: tuple[float, float, float] | None = None
+    optimizer: OptimizerName = "BFGS"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.atoms, Atoms):
+            raise InputError(f"RelaxJob.atoms must be an ase.Atoms, got {type(self.atoms).__name__}")
+        object.__setattr__(self, "atoms", self.atoms.copy())  # never share the caller's object
+        if self.kind not in _KINDS:
+            raise InputError(f"RelaxJob.kind must be one of {', '.join(_KINDS)}, got {self.kind!r}")
+        if self.optimizer not in _OPTIMIZERS:
+            raise InputError(f"RelaxJob.optimizer must be one of {', '.join(_OPTIMIZERS)}, got {self.optimizer!r}")
+        if not self.fmax_eV_A > 0:
+            raise InputError(f"RelaxJob.fmax_eV_A must be > 0 eV/Å, got {self.fmax_eV_A}")
+        if int(self.max_steps) < 0:
+            raise InputError(f"RelaxJob.max_steps must be >= 0, got {self.max_steps}")
+        if self.fix_center is not None:
+            object.__setattr__(self, "fix_center", tuple(float(x) for x in self.fix_center))
+        if self.fix_radius_A is not None:
+            if not self.fix_radius_A > 0:
+                raise InputError(f"RelaxJob.fix_radius_A must be > 0 Å, got {self.fix_radius_A}")
+            if (self.fix_center_index is None) == (self.fix_center is None):
+                raise InputError("RelaxJob with fix_radius_A needs exactly one of fix_center_index or fix_center")
+        if self.fix_center_index is not None and not 0 <= self.fix_center_index < len(self.atoms):
+            raise InputError(f"RelaxJob.fix_center_index {self.fix_center_index} is outside 0..{len(self.atoms) - 1}")
+
+    def fixed_indices(self) -> list[int]:
+        """Indices of atoms held fixed by ``fix_radius_A`` (empty without it)."""
+        if self.fix_radius_A is None:
+            return []
+        center = (
+            self.atoms.positions[self.fix_center_index]
+            if self.fix_center_index is not None
+            else np.asarray(self.fix_center, dtype=float)
+        )
+        distances = np.linalg.norm(self.atoms.positions - center, axis=1)
+        return [int(i) for i in np.flatnonzero(distances > self.fix_radius_A)]
+
+    def relax_settings(self) -> dict[str, Any]:
+        """The relaxation settings that enter the cache key (fmax in eV/Å, radius in Å)."""
+        return {
+            "optimizer": self.optimizer,
+            "fmax_eV_A": float(self.fmax_eV_A),
+            "max_steps": int(self.max_steps),
+            "fix_radius_A": self.fix_radius_A,
+            "fix_center_index": self.fix_center_index,
+            "fix_center": None if self.fix_center is None else list(self.fix_center),
+        }
+
+    def key(self, spec: EngineSpec | str) -> str:
+        """Cache key: hash of structure, labels, charge, multiplicity, engine spec and relaxation settings."""
+        document = {
+            "structure": structure_hash(self.atoms),
+            "system": self.system,
+            "site": self.site,
+            "adsorbate": self.adsorbate,
+            "orientation": int(self.orientation),
+            "kind": self.kind,
+            "charge": int(self.charge),
+            "multiplicity": int(self.multiplicity),
+            "engine": _as_spec(spec).as_dict(),
+            "relax": self.relax_settings(),
+        }
+        return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()[:32]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain-JSON form (the structure as an ase.io.jsonio string)."""
+        out = {k: v for k, v in asdict(self).items() if k != "atoms"}
+        out["atoms"] = atoms_to_json(self.atoms)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RelaxJob:
+        """Inverse of :meth:`as_dict`."""
+        data = dict(data)
+        return cls(atoms=atoms_from_json(data.pop("atoms")), **data)
+
+
+def _optimizer(name: str) -> Callable[..., Any]:
+    """The ASE optimizer class of that name."""
+    from ase.optimize import BFGS, FIRE, LBFGS
+
+    return {"BFGS": BFGS, "FIRE": FIRE, "LBFGS": LBFGS}[name]
+
+
+def relax(job: RelaxJob, spec: EngineSpec | str) -> JobResult:
+    """Relax one job with one engine spec; SCF failures and bad input become a failed JobResult."""
+    from ase.constraints import FixAtoms
+
+    spec = _as_spec(spec)
+    key = job.key(spec)
+    settings = {**engine_settings(spec, job.charge, job.multiplicity), "relax": job.relax_settings()}
+    atoms = job.atoms.copy()
+    fixed = job.fixed_indices()
+    if fixed:
+        atoms.set_constraint([*atoms.constraints, FixAtoms(indices=fixed)])
+    settings["n_fixed"] = len(fixed)
+    labels = dict(system=job.system, site=job.site, adsorbate=job.adsorbate, orientation=int(job.orientation))
+    optimizer = None
+    try:
+        check_system(atoms, spec, job.charge, job.multiplicity)
+        atoms.calc = get_calculator(spec, job.charge, job.multiplicity)
+        optimizer = _optimizer(job.optimizer)(atoms, logfile=None)
+        converged = bool(optimizer.run(fmax=job.fmax_eV_A, steps=int(job.max_steps)))
+        energy = float(atoms.get_potential_energy())
+        forces = atoms.get_forces()  # constrained: fixed atoms read zero
+    except (CalculationFailed, NanocatError) as exc:
+        n_steps = int(optimizer.nsteps) if optimizer is not None else 0
+        log.warning("%s %s/%s failed after %d steps: %s", spec.label, job.system, job.site, n_steps, exc)
+        atoms.calc = None
+        return JobResult(
+            key, **labels, kind=job.kind, energy_eV=None, method_label=spec.label, settings=settings,
+            converged=False, n_steps=n_steps, error=f"{type(exc).__name__}: {exc}", atoms=atoms,
+        )  # fmt: skip
+    settings["final_fmax_eV_A"] = float(np.linalg.norm(forces, axis=1).max())
+    return JobResult(
+        key, **labels, kind=job.kind, energy_eV=energy, method_label=spec.label, settings=settings,
+        converged=converged, n_steps=int(optimizer.nsteps), error=None, atoms=atoms,
+    )  # fmt: skip
+
+
+def _worker_init(threads: int) -> None:
+    """Pin each worker's thread pools before tblite (OpenMP) is first imported in it."""
+    for var in _THREAD_VARS:
+        os.environ[var] = str(threads)
+
+
+def _relax_payload(payload: str) -> str:
+    """Worker entry point: JSON job + spec in, JSON result out (no pickled objects cross processes)."""
+    document = json.loads(payload)
+    result = relax(RelaxJob.from_dict(document["job"]), EngineSpec.from_dict(document["spec"]))
+    return json.dumps(result.as_dict())
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What a :func:`run_jobs` call did: results in job order and how many were computed/reused/failed."""
+
+    results: tuple[JobResult, ...]
+    computed: int
+    reused: int
+    failed: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain-JSON form."""
+        return {
+            "results": [r.as_dict() for r in self.results],
+            "computed": self.computed,
+            "reused": self.reused,
+            "failed": self.failed,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunSummary:
+        """Inverse of :meth:`as_dict`."""
+        results = tuple(JobResult.from_dict(r) for r in data["results"])
+        return cls(results, int(data["computed"]), int(data["reused"]), int(data["failed"]))
+
+
+class _Progress:
+    """A rich progress bar on stderr counting done / reused / failed (a no-op when disabled)."""
+
+    def __init__(self, enabled: bool, total: int, reused: int, failed: int) -> None:
+        self.counts = {"reused": reused, "failed": failed}
+        self._bar = None
+        if enabled:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._bar = Progress(
+                TextColumn("relaxations"), BarColumn(), MofNCompleteColumn(),
+                TextColumn("reused {task.fields[reused]}  failed {task.fields[failed]}"), TimeElapsedColumn(),
+                console=Console(stderr=True),
+            )  # fmt: skip
+            self._bar.start()
+            self._task = self._bar.add_task("relax", total=total, completed=reused, **self.counts)
+
+    def advance(self, failed: bool) -> None:
+        """Count one finished job."""
+        self.counts["failed"] += int(failed)
+        if self._bar is not None:
+            self._bar.update(self._task, advance=1, **self.counts)
+
+    def close(self) -> None:
+        """Stop drawing."""
+        if self._bar is not None:
+            self._bar.stop()
+
+
+def run_jobs(
+    jobs: Sequence[RelaxJob],
+    spec: EngineSpec | str,
+    store: ResultStore | str | Path | None = None,
+    workers: int | None = None,
+    progress: bool = True,
+    retry_failed: bool = False,
+    threads_per_worker: int = 1,
+) -> RunSummary:
+    """Relax every job with one engine spec, reusing and filling the store; results in job order.
+
+    ``workers`` processes run at once (default ``os.cpu_count()``; 1 runs in this process with its own
+    thread settings). ``store`` is a :class:`ResultStore`, a database path/URL, or None (no cache).
+    ``retry_failed`` recomputes jobs whose stored result is a failure.
+    """
+    spec = _as_spec(spec)
+    if isinstance(store, str | Path):
+        store = ResultStore(store)
+    workers = int(workers) if workers is not None else (os.cpu_count() or 1)
+    if workers < 1:
+        raise InputError(f"workers must be >= 1, got {workers}")
+    keys = [job.key(spec) for job in jobs]
+    done: dict[str, JobResult] = {}
+    todo: dict[str, RelaxJob] = {}
+    for key, job in zip(keys, jobs, strict=True):
+        if key in done or key in todo:
+            continue
+        cached = store.get(key) if store is not None else None
+        if cached is not None and (cached.ok or not retry_failed):
+            done[key] = replace(cached, reused=True)
+        else:
+            todo[key] = job
+    n_cached_failed = sum(1 for r in done.values() if not r.ok)
+    bar = _Progress(progress, total=len(done) + len(todo), reused=len(done), failed=n_cached_failed)
+
+    def finish(result: JobResult) -> None:
+        if store is not None:
+            store.write(result)
+        done[result.key] = result
+        bar.advance(failed=not result.ok)
+
+    try:
+        if workers == 1 or len(todo) <= 1:
+            for job in todo.values():
+                finish(relax(job, spec))
+        else:
+            _run_parallel(todo, spec, min(workers, len(todo)), threads_per_worker, finish)
+    finally:
+        bar.close()
+    computed = set(todo)
+    results, seen = [], set()
+    for key in keys:
+        result = done[key]
+        if key in seen or key not in computed:
+            result = replace(result, reused=True)
+        seen.add(key)
+        results.append(result)
+    n_reused = sum(1 for r in results if r.reused)
+    n_failed = sum(1 for r in results if not r.ok)
+    log.info("run_jobs: %d computed, %d reused, %d failed (%s)", len(computed), n_reused, n_failed, spec.label)
+    return RunSummary(tuple(results), computed=len(computed), reused=n_reused, failed=n_failed)
+
+
+def _run_parallel(
+    todo: dict[str, RelaxJob],
+    spec: EngineSpec,
+    workers: int,
+    threads: int,
+    finish: Callable[[JobResult], None],
+) -> None:
+    """Run jobs in spawned worker processes; ``finish`` is called in this process as each one ends."""
+    import multiprocessing
+
+    spec_dict = spec.as_dict()
+    executor = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_worker_init,
+        initargs=(int(threads),),
+    )
+    try:
+        pending: set[Future[str]] = {
+            executor.submit(_relax_payload, json.dumps({"job": job.as_dict(), "spec": spec_dict}))
+            for job in todo.values()
+        }
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                finish(JobResult.from_dict(json.loads(future.result())))
+    except BaseException:
+        # interrupted or a worker crashed: finished jobs are already stored; do not wait for the rest
+        executor.shutdown(wait=False, cancel_futures=True)
+        raise
+    executor.shutdown(wait=True)

@@ -60,7 +60,7 @@ class Citation(BaseModel):
     model_config = _STRICT
 
     seed_ref: int | None = Field(None, ge=1, description="reference number in the seed review")
-    authors: str = Field(min_length=3)
+    authors: str = Field(min_length=1)
     journal: str = Field(min_length=2)
     year: int = Field(ge=1900, le=2100)
     volume: str | None = None
@@ -143,6 +143,16 @@ class Catalyst(BaseModel):
                 raise ValueError(f"count of {symbol} must be at least 1, got {count}")
         return value
 
+    @field_validator("formula")
+    @classmethod
+    def _formula_parses(cls, value: str | None) -> str | None:
+        """The formula must parse with nanocat.chem (unknown ligands are named with close matches)."""
+        if value is not None:
+            from nanocat.chem import parse_formula
+
+            parse_formula(value)  # FormulaError is a ValueError: pydantic reports it on this field
+        return value
+
     @model_validator(mode="after")
     def _derive_from_formula(self) -> Catalyst:
         """Parse the formula with nanocat.chem and fill metals, ligands, charge, hydride count."""
@@ -154,7 +164,7 @@ class Catalyst(BaseModel):
             return self
         from nanocat.chem import parse_formula
 
-        parsed = parse_formula(self.formula)  # FormulaError is a ValueError: pydantic names the field
+        parsed = parse_formula(self.formula)
         metals = {str(k): int(v) for k, v in dict(parsed.metals).items()}
         if self.metals is not None and self.metals != metals:
             raise ValueError(f"metals {self.metals} disagree with formula {self.formula!r} ({metals})")

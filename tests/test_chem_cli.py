@@ -51,3 +51,11 @@ def test_ligands_listing(capsys) -> None:
     assert [d["name"] for d in doc] == default_library().names()
     assert main(["ligands"]) == 0
     assert "DPPE" in capsys.readouterr().out
+
+
+def test_metal_without_valence_is_shown_not_fatal(capsys) -> None:
+    assert main(["formula", "Cu12Fe"]) == 0
+    out = capsys.readouterr().out
+    assert "no superatom valence for Fe" in out
+    assert main(["formula", "Cu12Fe", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["electron_count"] is None

@@ -130,6 +130,9 @@ def test_register_conflicts() -> None:
         lib.register(Ligand(name="pet", kind="X", anchor="S"))
     with pytest.raises(InputError, match="clashes"):
         lib.register(Ligand(name="NEW", kind="X", anchor="S", aliases=("SMe",)))
+    with pytest.raises(InputError, match="clashes"):
+        lib.register(Ligand(name="PET", kind="X", anchor="S", aliases=("SMe",)), replace=True)
+    assert lib.get("PET").composition == "SCH2CH2C6H5"  # a failed replace leaves the library as it was
     lib.register(Ligand(name="PET", kind="X", anchor="S", composition="SC8H9"), replace=True)
     assert lib.get("PET").composition == "SC8H9" and len(lib) == len(default_library())
 
@@ -144,6 +147,7 @@ def test_register_conflicts() -> None:
     ({"kind": "X", "anchor": "S", "composition": "C6H5"}, "not in composition"),
     ({"kind": "X", "anchor": "S", "composition": "SR"}, "unspecified"),
     ({"kind": "X", "anchor": "S", "composition": "S(("}, "cannot read"),
+    ({"kind": "X", "anchor": "S", "aliases": ("",)}, "aliases"),
 ])
 def test_invalid_ligand_definitions(kwargs, match) -> None:
     with pytest.raises(InputError, match=match):

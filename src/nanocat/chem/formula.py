@@ -340,13 +340,17 @@ def _parse(s: str, text: str, library: LigandLibrary) -> ClusterFormula:
         parsed: list[tuple[int, int, int]] = []
         first_error: ValueError | None = None
         for start, end in groups:
+            if s[start + 1:end] in COUNTER_ION_CHARGES:  # [Na], [TOA]: a counter-ion, not a cluster
+                continue
             try:
                 parsed.append((sum(_parse_body(s[start + 1:end], library, text)[0].values()), start, end))
             except ValueError as exc:  # FormulaError, or unbalanced brackets inside a counter-ion group
                 first_error = first_error or exc
         if not parsed:
-            raise first_error  # type: ignore[misc]
-        _, start, end = max(parsed)
+            raise first_error or _fail(text, "no cluster in square brackets")
+        if len(parsed) > 1:
+            raise _fail(text, "more than one cluster in square brackets; give one cluster ion per formula")
+        _, start, end = parsed[0]
         body, prefix, suffix = s[start + 1:end], s[:start], s[end + 1:]
         m = _CHARGE_AFTER_BRACKET.match(suffix)
         if m is not None and (m.group() != "0" or m.end() == len(suffix)):

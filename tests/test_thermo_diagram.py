@@ -126,3 +126,19 @@ def test_plot_diagram(synthetic: FormationEnergies, tmp_path: Path) -> None:
     other = FormationEnergies(dict(synthetic.G_eV, **{"COOH*": 0.2, "CO*": -0.3}))
     out = plot_diagram({"A": analyze(synthetic), "B": analyze(other)}, tmp_path / "fed.png", products=["CO", "CH4"])
     assert out.is_file() and out.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_hand_worked_c2h4_via_co_dimerisation(synthetic: FormationEnergies) -> None:
+    # route: 2CO2 -> COOH* (+0.40) -> CO* (-0.50) -> COOH* (+0.40) -> 2CO* (-0.50) -> OCCO* (chemical, -0.05)
+    # -> OCCOH* (+0.55) -> CCO* (-0.60) -> HCCO* (-0.30) -> H2CCO* (-0.40) -> CH2CHO* (-0.20)
+    # -> C2H4(g) + O* -> + OH* -> C2H4(g); COCHO* and CO2* are absent, so this is the only complete route
+    g = dict(synthetic.G_eV, **{"OCCO*": -0.25, "OCCOH*": 0.30, "CCO*": -0.30, "HCCO*": -0.60,
+                                 "H2CCO*": -1.00, "CH2CHO*": -1.20})
+    r = analyze(FormationEnergies(g), products=["C2H4"]).products["C2H4(g)"]
+    assert r.complete and r.n_complete_routes == 1
+    assert r.limiting_potential_V_RHE == pytest.approx(-0.55)
+    assert r.potential_determining_step == "OCCO* -> OCCOH*"
+    assert r.overpotential_V == pytest.approx(0.0792 + 0.55, abs=1e-3)
+    assert r.path[:6] == ("2CO2(g)", "CO2(g) + COOH*", "CO* + CO2(g)", "CO* + COOH*", "2CO*", "OCCO*")
+    assert [s.dG_U0_eV for s in r.steps][:6] == pytest.approx([0.40, -0.50, 0.40, -0.50, -0.05, 0.55])
+    assert not r.uphill_chemical_steps

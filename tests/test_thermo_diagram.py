@@ -142,3 +142,13 @@ def test_hand_worked_c2h4_via_co_dimerisation(synthetic: FormationEnergies) -> N
     assert r.path[:6] == ("2CO2(g)", "CO2(g) + COOH*", "CO* + CO2(g)", "CO* + COOH*", "2CO*", "OCCO*")
     assert [s.dG_U0_eV for s in r.steps][:6] == pytest.approx([0.40, -0.50, 0.40, -0.50, -0.05, 0.55])
     assert not r.uphill_chemical_steps
+
+
+def test_screening_partial_set() -> None:
+    # the adsorbates a quick screening computes: CO and HCOOH complete, CH4/CH3OH need CH2O* (named, not invented)
+    names = ["H*", "COOH*", "OCHO*", "CO*", "CHO*", "COH*", "OCH3*", "O*", "OH*"]
+    an = analyze(FormationEnergies({n: 0.1 * i - 0.3 for i, n in enumerate(names)}))
+    assert an.products["CO(g)"].complete and an.products["HCOOH(aq)"].complete and an.her.complete
+    ch4 = an.products["CH4(g)"]
+    assert not ch4.complete and ch4.limiting_potential_V_RHE is None and len(ch4.missing_species) == 1
+    assert set(an.products) == {"CO(g)", "HCOOH(aq)", "CH4(g)", "CH3OH(aq)", "C2H4(g)", "C2H5OH(aq)", "CH3CHO(l)"}

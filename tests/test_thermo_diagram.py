@@ -10,6 +10,7 @@ import pytest
 
 from nanocat.chem.network import default_network
 from nanocat.chem.products import get_product, list_products
+from nanocat.errors import InputError
 from nanocat.thermo import FormationEnergies, FreeEnergyAnalysis, analyze, load_energies, plot_diagram
 from nanocat.thermo.diagram import EnergyResolver, _evaluate
 
@@ -72,6 +73,9 @@ def test_hand_worked_synthetic(synthetic: FormationEnergies) -> None:
     assert ch4.path[:7] == ("CO2(g)", "COOH*", "CO*", "CHO*", "CH2O*", "OCH3*", "CH4(g) + O*")
     assert an.her.limiting_potential_V_RHE == pytest.approx(-0.10)
     assert an.her.potential_determining_step == "* -> H*"
+    assert an.product("CO") is co and an.product("H2") is an.her
+    with pytest.raises(InputError, match="not analysed"):
+        analyze(synthetic, products=["CO"]).product("CH4")
 
 
 def test_partial_set_names_missing_species(synthetic: FormationEnergies) -> None:

@@ -19,7 +19,16 @@ from ase.build import molecule
 from ase.cluster import Icosahedron
 
 from nanocat.atoms.engines import EngineSpec
-from nanocat.atoms.workflow import JobResult, RelaxJob, ResultStore, RunSummary, relax, run_jobs, structure_hash
+from nanocat.atoms.workflow import (
+    JobResult,
+    RelaxJob,
+    ResultStore,
+    RunSummary,
+    relax,
+    run_jobs,
+    run_with_policy,
+    structure_hash,
+)
 from nanocat.errors import InputError
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -276,3 +285,34 @@ def test_parallel_workers_match_serial(tmp_path: Path) -> None:
     assert np.allclose([r.energy_eV for r in parallel.results], [r.energy_eV for r in serial.results], atol=1e-8)
     assert all(r.settings["omp_num_threads"] == "1" for r in parallel.results)
     assert len(ResultStore(tmp_path / "p.db")) == 4
+
+
+def test_policy_moves_the_whole_job_set_to_one_method(tmp_path: Path) -> None:
+    from nanocat.atoms.engines import EnginePolicy
+
+    broken = EngineSpec("gfn2", max_iterations=1)
+    policy = EnginePolicy((broken, EngineSpec("gfn1")))
+    jobs = [
+        RelaxJob(molecule("CO"), "gas", "gas", "CO", kind="gas", max_steps=3),
+        RelaxJob(molecule("H2"), "gas", "gas", "H2", kind="gas", max_steps=3),
+    ]
+    store = ResultStore(tmp_path / "policy.db")
+    spec, summary = run_with_policy(jobs, policy, store=store, workers=1, progress=False)
+    assert spec == EngineSpec("gfn1")
+    assert {r.method_label for r in summary.results} == {"GFN1-xTB(Tel=300K)"}
+    assert all(r.settings["engine"]["max_iterations"] == 250 for r in summary.results)
+    assert summary.failed == 0
+    # the failed attempts of the first spec are recorded, so a rerun neither retries them nor recomputes
+    assert len(list(ase.db.connect(store.url).select(status="failed"))) == 2
+    spec_again, again = run_with_policy(jobs, policy, store=store, workers=1, progress=False)
+    assert spec_again == spec and again.computed == 0
+
+
+def test_policy_error_when_no_spec_converges() -> None:
+    from nanocat.atoms.engines import EnginePolicy
+    from nanocat.errors import EngineError
+
+    policy = EnginePolicy((EngineSpec("gfn2", max_iterations=1), EngineSpec("gfn1", max_iterations=1)))
+    jobs = [RelaxJob(molecule("CO"), "gas", "gas", "CO", kind="gas")]
+    with pytest.raises(EngineError, match="GFN2-xTB.*1 of 1.*GFN1-xTB"):
+        run_with_policy(jobs, policy, workers=1, progress=False)

@@ -10,6 +10,7 @@ import pytest
 
 from nanocat.chem.network import default_network
 from nanocat.chem.products import get_product, list_products
+from nanocat.errors import InputError
 from nanocat.thermo import FormationEnergies, FreeEnergyAnalysis, analyze, load_energies, plot_diagram
 from nanocat.thermo.diagram import EnergyResolver, _evaluate
 
@@ -72,6 +73,9 @@ def test_hand_worked_synthetic(synthetic: FormationEnergies) -> None:
     assert ch4.path[:7] == ("CO2(g)", "COOH*", "CO*", "CHO*", "CH2O*", "OCH3*", "CH4(g) + O*")
     assert an.her.limiting_potential_V_RHE == pytest.approx(-0.10)
     assert an.her.potential_determining_step == "* -> H*"
+    assert an.product("CO") is co and an.product("H2") is an.her
+    with pytest.raises(InputError, match="not analysed"):
+        analyze(synthetic, products=["CO"]).product("CH4")
 
 
 def test_partial_set_names_missing_species(synthetic: FormationEnergies) -> None:
@@ -126,3 +130,29 @@ def test_plot_diagram(synthetic: FormationEnergies, tmp_path: Path) -> None:
     other = FormationEnergies(dict(synthetic.G_eV, **{"COOH*": 0.2, "CO*": -0.3}))
     out = plot_diagram({"A": analyze(synthetic), "B": analyze(other)}, tmp_path / "fed.png", products=["CO", "CH4"])
     assert out.is_file() and out.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_hand_worked_c2h4_via_co_dimerisation(synthetic: FormationEnergies) -> None:
+    # route: 2CO2 -> COOH* (+0.40) -> CO* (-0.50) -> COOH* (+0.40) -> 2CO* (-0.50) -> OCCO* (chemical, -0.05)
+    # -> OCCOH* (+0.55) -> CCO* (-0.60) -> HCCO* (-0.30) -> H2CCO* (-0.40) -> CH2CHO* (-0.20)
+    # -> C2H4(g) + O* -> + OH* -> C2H4(g); COCHO* and CO2* are absent, so this is the only complete route
+    g = dict(synthetic.G_eV, **{"OCCO*": -0.25, "OCCOH*": 0.30, "CCO*": -0.30, "HCCO*": -0.60,
+                                 "H2CCO*": -1.00, "CH2CHO*": -1.20})
+    r = analyze(FormationEnergies(g), products=["C2H4"]).products["C2H4(g)"]
+    assert r.complete and r.n_complete_routes == 1
+    assert r.limiting_potential_V_RHE == pytest.approx(-0.55)
+    assert r.potential_determining_step == "OCCO* -> OCCOH*"
+    assert r.overpotential_V == pytest.approx(0.0792 + 0.55, abs=1e-3)
+    assert r.path[:6] == ("2CO2(g)", "CO2(g) + COOH*", "CO* + CO2(g)", "CO* + COOH*", "2CO*", "OCCO*")
+    assert [s.dG_U0_eV for s in r.steps][:6] == pytest.approx([0.40, -0.50, 0.40, -0.50, -0.05, 0.55])
+    assert not r.uphill_chemical_steps
+
+
+def test_screening_partial_set() -> None:
+    # the adsorbates a quick screening computes: CO and HCOOH complete, CH4/CH3OH need CH2O* (named, not invented)
+    names = ["H*", "COOH*", "OCHO*", "CO*", "CHO*", "COH*", "OCH3*", "O*", "OH*"]
+    an = analyze(FormationEnergies({n: 0.1 * i - 0.3 for i, n in enumerate(names)}))
+    assert an.products["CO(g)"].complete and an.products["HCOOH(aq)"].complete and an.her.complete
+    ch4 = an.products["CH4(g)"]
+    assert not ch4.complete and ch4.limiting_potential_V_RHE is None and len(ch4.missing_species) == 1
+    assert set(an.products) == {"CO(g)", "HCOOH(aq)", "CH4(g)", "CH3OH(aq)", "C2H4(g)", "C2H5OH(aq)", "CH3CHO(l)"}

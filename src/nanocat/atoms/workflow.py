@@ -11,6 +11,10 @@ Algorithm of :func:`run_jobs`:
 4. The parent writes each result to the store the moment it arrives, so a killed run loses only the jobs
    that were running; rerunning the same call resumes where it stopped.
 
+:func:`run_with_policy` applies an :class:`~nanocat.atoms.engines.EnginePolicy` to a whole job set: if the
+SCF of one spec fails on any job (also mid-relaxation), the *whole set* moves to the next spec, so every
+energy of one free-energy diagram comes from one method (DESIGN.md section 5); earlier attempts stay cached.
+
 Relaxations use ASE's BFGS by default (FIRE and LBFGS on request); atoms farther than ``fix_radius_A``
 from the site centre are held fixed with ``ase.constraints.FixAtoms``.
 """
@@ -31,11 +35,20 @@ import numpy as np
 from ase import Atoms
 from ase.calculators.calculator import CalculationFailed
 
-from nanocat.atoms.engines import EngineSpec, _as_spec, check_system, engine_settings, get_calculator
+from nanocat.atoms.engines import EnginePolicy, EngineSpec, _as_spec, check_system, engine_settings, get_calculator
 from nanocat.atoms.store import JobResult, ResultStore, atoms_from_json, atoms_to_json
-from nanocat.errors import InputError, NanocatError
+from nanocat.errors import EngineError, InputError, NanocatError
 
-__all__ = ["JobResult", "RelaxJob", "ResultStore", "RunSummary", "relax", "run_jobs", "structure_hash"]
+__all__ = [
+    "JobResult",
+    "RelaxJob",
+    "ResultStore",
+    "RunSummary",
+    "relax",
+    "run_jobs",
+    "run_with_policy",
+    "structure_hash",
+]
 
 log = logging.getLogger(__name__)
 
@@ -362,3 +375,35 @@ def _run_parallel(
         executor.shutdown(wait=False, cancel_futures=True)
         raise
     executor.shutdown(wait=True)
+
+
+def _scf_failed(result: JobResult) -> bool:
+    """True when a job failed because an SCF did not converge (a reason to try the next engine)."""
+    return result.error is not None and result.error.startswith(CalculationFailed.__name__)
+
+
+def run_with_policy(
+    jobs: Sequence[RelaxJob],
+    policy: EnginePolicy | str,
+    store: ResultStore | str | Path | None = None,
+    **run_options: Any,
+) -> tuple[EngineSpec, RunSummary]:
+    """Relax all jobs with the first spec of ``policy`` whose SCF converges on every one of them.
+
+    Returns that spec and its run. Jobs failing for other reasons (bad input) do not trigger a fallback.
+    Raises EngineError naming every spec tried and how many jobs its SCF failed on.
+    ``run_options`` go to :func:`run_jobs` (``workers``, ``progress``, ``retry_failed``, ...).
+    """
+    if isinstance(policy, str):
+        policy = EnginePolicy.from_name(policy)
+    if isinstance(store, str | Path):
+        store = ResultStore(store)
+    tried = []
+    for spec in policy.specs:
+        summary = run_jobs(jobs, spec, store=store, **run_options)
+        n_scf = sum(1 for r in summary.results if _scf_failed(r))
+        if n_scf == 0:
+            return spec, summary
+        tried.append(f"{spec.label}: SCF failed on {n_scf} of {len(jobs)} jobs")
+        log.warning("%s; moving the whole job set to the next engine of the policy", tried[-1])
+    raise EngineError("no engine of the policy converged on every job; " + "; ".join(tried))

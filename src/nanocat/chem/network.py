@@ -211,6 +211,7 @@ class ReactionNetwork:
         """Start from ``steps`` (default: :func:`scheme1_steps`); ``max_routes`` caps enumeration per product."""
         self.steps: list[Step] = []
         self.max_routes = max_routes
+        self._routes: dict[str, list[Route]] = {}  # per product; cleared whenever a step is added
         for step in scheme1_steps() if steps is None else steps:
             self.add_step(step)
 
@@ -219,6 +220,7 @@ class ReactionNetwork:
         obj = Step.parse(step, label) if isinstance(step, str) else step
         if obj not in self.steps:
             self.steps.append(obj)
+            self._routes.clear()
         return obj
 
     @property
@@ -277,6 +279,8 @@ class ReactionNetwork:
     def routes(self, product: str) -> list[Route]:
         """Every route from CO2(g) (or H+ + e- for H2) to ``product`` (name with phase), sites left clean."""
         target = parse_species(product).name
+        if target in self._routes:
+            return list(self._routes[target])
         if target not in {s.name for s in self.species}:
             raise NetworkError(f"no step of the network makes {product!r}; add one with add_step()")
         routes = []
@@ -286,7 +290,8 @@ class ReactionNetwork:
             extra = [n for n, k in (+leftovers).items() for _ in range(k)]
             for tails in itertools.product(*[self._clean_off(n, frozenset()) for n in extra]):
                 routes.append(Route(target, core + tuple(itertools.chain.from_iterable(tails))))
-        return routes
+        self._routes[target] = routes
+        return list(routes)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain record: species (name, phase, composition) and steps."""

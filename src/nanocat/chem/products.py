@@ -131,8 +131,8 @@ class Product:
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> Product:
         """Rebuild from :meth:`as_dict` output (derived fields are recomputed)."""
-        return cls(str(data["name"]), float(data["dfG_kJ_mol"]), str(data.get("source", NBS_1982)),  # type: ignore[arg-type]
-                   str(data.get("note", "")))
+        dfg = float(data["dfG_kJ_mol"])  # type: ignore[arg-type]
+        return cls(str(data["name"]), dfg, str(data.get("source", NBS_1982)), str(data.get("note", "")))
 
 
 _REFERENCES = {"CO2(g)", "H2O(l)", "H2O(g)"}

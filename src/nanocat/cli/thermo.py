@@ -34,7 +34,7 @@ def _network(json_out: bool = typer.Option(False, "--json", help="Print one JSON
 
 
 def _fed(
-    energies: Path = typer.Argument(..., help="Energies file: CSV (species,G_eV or species,E_eV), YAML or CatMAP table."),
+    energies: Path = typer.Argument(..., help="CSV (species,G_eV or species,E_eV), YAML or CatMAP energy table."),
     potential: float = typer.Option(0.0, "--potential", "-U", help="Potential, V vs RHE."),
     product: list[str] = typer.Option(None, "--product", "-p", help="Product(s), e.g. CO, HCOOH(l); default all."),
     corrections: str = typer.Option("peterson2010", "--corrections", help="Preset for electronic energies."),

@@ -8,6 +8,8 @@ from typing import Any
 
 from nanocat._version import __version__
 from nanocat.chem.network import ReactionNetwork
+from nanocat.chem.products import get_product
+from nanocat.errors import InputError
 from nanocat.thermo.che import FormationEnergies
 from nanocat.thermo.diagram import EnergyResolver, ProductResult, analyze_product
 from nanocat.thermo.selectivity import SelectivityCall, selectivity_calls
@@ -31,6 +33,16 @@ class FreeEnergyAnalysis:
     def method(self) -> str:
         """Engine/method of the energies."""
         return self.energies.method
+
+    def product(self, name: str) -> ProductResult:
+        """Result for ``name`` with or without phase (``"CO"`` -> ``"CO(g)"``, ``"H2"`` -> HER)."""
+        canonical = get_product(name).name
+        if canonical == "H2(g)":
+            return self.her
+        try:
+            return self.products[canonical]
+        except KeyError:
+            raise InputError(f"{canonical} was not analysed (have {', '.join(self.products)})") from None
 
     def as_dict(self) -> dict[str, Any]:
         """JSON document: products (list), her, selectivity, energies, potential, version."""

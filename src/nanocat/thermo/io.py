@@ -9,7 +9,8 @@ Accepted formats (chosen from the content, not the extension):
   ``method``, ``corrections``).
 - CatMAP's tab-separated energy table (``surface_name, site_name, species_name, formation_energy,
   frequencies, reference``; gases have site ``gas``). Frequencies given for an adsorbate replace the preset's
-  ZPE/TS (HarmonicThermo); transition states (names with ``-``) are skipped.
+  ZPE/TS (HarmonicThermo); transition states (names with ``-``) and the
+  pseudo-species ``pe``/``ele`` are skipped.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from nanocat.thermo.corrections import CorrectionSet, adsorbate_correction, get_
 
 log = logging.getLogger(__name__)
 CATMAP_COLUMNS = ("surface_name", "site_name", "species_name", "formation_energy")
+_CATMAP_PSEUDO = {"pe", "ele"}  # CatMAP's proton-electron pair and electron: the CHE handles them
 
 
 def _species(name: str, where: str) -> str:
@@ -132,8 +134,8 @@ def _read_catmap(path: Path, corrections: CorrectionSet | str, method: str | Non
     for lineno, r in rows:
         where = f"{path}, line {lineno}"
         name = r["species_name"]
-        if "-" in name:
-            log.info("%s: skipping transition state %s", where, name)
+        if "-" in name or name in _CATMAP_PSEUDO:
+            log.info("%s: skipping %s (transition state or CatMAP pseudo-species)", where, name)
             continue
         energy = _check_number(r["formation_energy"], f"{where}, field 'formation_energy'")
         if r["site_name"] == "gas":

@@ -63,7 +63,7 @@ def test_formation_energy_is_reaction_free_energy() -> None:
 
 def test_gas_correction_changes_co2_referenced_energies() -> None:
     pet = formation_energies_from_electronic(CLEAN, ADS, GAS, "peterson2010")
-    xtb = formation_energies_from_electronic(CLEAN, ADS, GAS, "xtb")
+    xtb = formation_energies_from_electronic(CLEAN, ADS, GAS, "xtb-raw")
     # +0.45 eV on CO2 lowers every carbon species referenced to it by 0.45 eV (plus solvation differences)
     assert pet.G_eV["CO(g)"] - xtb.G_eV["CO(g)"] == pytest.approx(-0.45)
     assert pet.G_eV["H*"] == pytest.approx(xtb.G_eV["H*"])
@@ -95,3 +95,24 @@ def test_round_trips() -> None:
     assert FormationEnergies.from_dict(json.loads(json.dumps(fe.as_dict()))) == fe
     cs = get_preset("peterson2010")
     assert CorrectionSet.from_dict(json.loads(json.dumps(cs.as_dict()))) == cs
+
+
+def test_xtb_anchoring_puts_every_gas_at_its_nbs_reaction_free_energy() -> None:
+    """With H2/H2O/CO anchors, gas products sit exactly at the NBS values, whatever the engine's CO2 error."""
+    from nanocat.chem.products import get_product
+
+    skewed = {**GAS, "CO2(g)": GAS["CO2(g)"] - 2.0, "HCOOH(g)": -31.0, "CH4(g)": -24.0}  # an engine eV off
+    fe = formation_energies_from_electronic(CLEAN, ADS, skewed, "xtb")
+    # exact up to water's vapour-liquid step (IdealGasThermo 0.086 eV vs NBS 0.089 eV)
+    for name in ("CO(g)", "HCOOH(g)", "CH4(g)"):
+        assert fe.G_eV[name] == pytest.approx(get_product(name).formation_free_energy_eV, abs=0.006)
+    # the anchors are used as computed: the CO binding energy (CO* -> CO(g)) is the engine's own
+    raw = formation_energies_from_electronic(CLEAN, ADS, skewed, "xtb-raw")
+    assert fe.G_eV["CO(g)"] - fe.G_eV["CO*"] == pytest.approx(raw.G_eV["CO(g)"] - raw.G_eV["CO*"])
+    assert "NBS" in fe.sources["CO2(g)"]
+
+
+def test_anchoring_needs_its_anchor_energies() -> None:
+    gas = {k: v for k, v in GAS.items() if k != "CO(g)"}
+    with pytest.raises(EnergyInputError, match="CO\\(g\\)"):
+        formation_energies_from_electronic(CLEAN, ADS, gas, "xtb")

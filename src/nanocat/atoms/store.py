@@ -13,7 +13,7 @@ import random
 import sqlite3
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +71,8 @@ class JobResult:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain-JSON form; the geometry is an ase.io.jsonio string."""
-        out = {k: v for k, v in asdict(self).items() if k != "atoms"}
+        # not dataclasses.asdict: it deep-copies the Atoms with their calculator (tblite's is unpicklable)
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "atoms"}
         out["atoms"] = None if self.atoms is None else atoms_to_json(self.atoms)
         return out
 

@@ -1,9 +1,118 @@
-"""CLI verbs of this group (filled in by the issue that owns them)."""
+"""CLI verbs of the main job: ``nanocat screen`` and ``nanocat demo``."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+from nanocat.cli._output import emit_json, print_table
+
+
+def _structure(target: str, charge: int, multiplicity: int | None):  # noqa: ANN202 - ase.Atoms, imported lazily
+    """A built-in cluster by name, or a structure file read with ase.io."""
+    from nanocat.atoms.structures import BUILTIN_CLUSTERS, build_cluster, read_structure
+    from nanocat.errors import InputError
+
+    if target in BUILTIN_CLUSTERS:
+        return build_cluster(target, charge=charge, multiplicity=multiplicity)
+    if Path(target).exists():
+        return read_structure(target, charge=charge, multiplicity=multiplicity)
+    raise InputError(f"{target!r} is neither a structure file nor a built-in cluster "
+                     f"({', '.join(sorted(BUILTIN_CLUSTERS))})")
+
+
+def _split(value: str | None) -> tuple[str, ...] | None:
+    """Comma-separated option -> tuple (None stays None)."""
+    return None if value is None else tuple(v.strip() for v in value.split(",") if v.strip())
+
+
+def _print_result(result) -> None:  # noqa: ANN001 - ScreenResult
+    """Tables of one screen: ΔG per site and intermediate, then U_L per product."""
+    from nanocat.report.screening import limiting_potentials
+
+    print_table(f"{result.name}: ΔG at U = 0 V_RHE (eV), engine {result.method}",
+                ["host", "site", "species", "ΔG (eV)", "tried", "rearranged", "failed"],
+                [[r.host, r.site, r.species, r.dG_eV, r.n_tried, r.n_rearranged, r.n_failed] for r in result.rows])
+    print_table(f"{result.name}: limiting potentials (V_RHE)", ["product", "U_L (V_RHE)"],
+                [[p, v] for p, v in limiting_potentials(result).items()])
+    typer.echo(f"predicted: {result.predicted_product} — {result.reason}")
+    typer.echo(f"relaxations: {result.computed} computed, {result.reused} reused, {result.failed} failed")
 
 
 def register(app: typer.Typer) -> None:
-    """Attach this group's verbs to the app."""
+    """Attach ``screen`` and ``demo``."""
+
+    @app.command()
+    def screen(
+        target: str = typer.Argument(..., help="Structure file (xyz, cif, POSCAR, ...) or built-in cluster name."),
+        charge: int = typer.Option(0, "--charge", "-q", help="Total charge of the cluster (e)."),
+        multiplicity: int | None = typer.Option(None, "--multiplicity", help="Spin multiplicity (default: lowest)."),
+        engine: str = typer.Option("auto", help="auto (GFN2 -> GFN2@1000K -> GFN1), gfn2, gfn1 or emt."),
+        workers: int | None = typer.Option(None, help="Parallel relaxations (default: number of cores)."),
+        db: Path | None = typer.Option(None, help="ase.db file or URL caching relaxations (default OUT/screen.db)."),
+        out: Path | None = typer.Option(None, help="Folder for report.html and results.json "
+                                                   "(default nanocat-out/<name>)."),
+        adsorbates: str | None = typer.Option(None, help="Comma-separated intermediates (default: C1 set + H)."),
+        sites: str | None = typer.Option(None, help="Comma-separated site kinds (default top,bridge,hollow)."),
+        orientations: int = typer.Option(2, help="Orientations per intermediate and site."),
+        max_sites: int | None = typer.Option(None, help="Screen at most this many unique sites per host."),
+        fmax: float = typer.Option(0.05, help="Force criterion of relaxations (eV/Å)."),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+        progress: bool = typer.Option(True, help="Show progress bars on stderr."),
+    ) -> None:
+        """Screen a cluster: sites, intermediates, xTB relaxations, free energies, predicted product."""
+        from dataclasses import replace
+
+        from nanocat.atoms.screening import ScreenSettings
+        from nanocat.atoms.screening import screen as run_screen
+        from nanocat.report.screening import write_screen_report
+
+        atoms = _structure(target, charge, multiplicity)
+        name = Path(target).stem if Path(target).exists() else target
+        settings = replace(ScreenSettings(), engine=engine, workers=workers, n_orientations=orientations,
+                           max_sites=max_sites, fmax_eV_A=fmax)
+        if adsorbates is not None:
+            settings = replace(settings, adsorbates=_split(adsorbates))
+        if sites is not None:
+            settings = replace(settings, site_kinds=_split(sites))
+        out_dir = out or Path("nanocat-out") / name
+        out_dir.mkdir(parents=True, exist_ok=True)
+        result = run_screen(atoms, settings, store=str(db or out_dir / "screen.db"), progress=progress, name=name)
+        report = write_screen_report([result], out_dir, {name: atoms}, title=f"nanocat screen: {name}")
+        if as_json:
+            emit_json({**result.as_dict(), "report": str(report)})
+        else:
+            _print_result(result)
+            typer.echo(f"report: {report}")
+
+    @app.command()
+    def demo(
+        out: Path = typer.Option(Path("nanocat-out/demo"), help="Folder for the report and the cache."),
+        workers: int | None = typer.Option(None, help="Parallel relaxations (default: number of cores)."),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+        progress: bool = typer.Option(True, help="Show progress bars on stderr."),
+    ) -> None:
+        """The main job on the built-in default: Cu13 vs Cu12Fe/Co/Ni (seed ref 126), ranked, with the report."""
+        from nanocat.report.demo import DEMO_CLUSTERS, run_demo
+        from nanocat.report.screening import limiting_potentials, rank
+
+        if not as_json:
+            typer.echo(f"nanocat demo: screening {', '.join(DEMO_CLUSTERS)} for CO2 -> CO / HCOOH / CH4 / CH3OH "
+                       f"and H2 with GFN-xTB (cached in {out / 'screen.db'}; rerun to resume)", err=True)
+        results, report = run_demo(out, workers=workers, progress=progress)
+        ranked = rank(results)
+        if as_json:
+            emit_json({"ranking": [r.name for r in ranked], "results": [r.as_dict() for r in ranked],
+                       "report": str(report)})
+            return
+        print_table("CO2RR on Cu13 and corner-doped Cu12M (GFN-xTB; U_L in V vs RHE; best first)",
+                    ["rank", "cluster", "engine", "CO", "HCOOH", "CH4", "CH3OH", "H2 (HER)", "predicted"],
+                    [[i, r.name, r.method, *(limiting_potentials(r).get(p) for p in
+                                             ("CO", "HCOOH", "CH4", "CH3OH", "H2")), r.predicted_product]
+                     for i, r in enumerate(ranked, start=1)])
+        for r in ranked:
+            typer.echo(f"{r.name}: {r.predicted_product} — {r.reason}")
+        typer.echo(f"What it did: {sum(r.computed for r in results)} relaxations computed, "
+                   f"{sum(r.reused for r in results)} reused from the cache, {sum(r.failed for r in results)} failed.")
+        typer.echo(f"report: {report}")

@@ -92,6 +92,41 @@ def _correction(cs: CorrectionSet, name: str, missing: str) -> Correction:
     return cs.get(name)
 
 
+def anchor_gases(G_gas: Mapping[str, float], anchors: tuple[str, ...]) -> tuple[dict[str, float], dict[str, float]]:
+    """Gas free energies (eV) with every non-anchor gas moved to its NBS ΔfG° relative to the anchors.
+
+    The anchors (H2, H2O and one carbon gas) fix the elemental potentials μ_el = G(anchor) − ΔfG°(anchor)
+    shares; every other gas X with a tabulated ΔfG° then gets G(X) = Σ n_el μ_el + ΔfG°(X), so all gas-phase
+    reaction free energies equal the NBS tables while adsorbate energies stay referenced to the computed
+    anchors. Returns the new energies and the shift applied to each gas (eV).
+    """
+    from nanocat.chem.products import DFG_KJ_MOL, FARADAY_C_MOL
+
+    ev_per_kj_mol = 1e3 / FARADAY_C_MOL
+    missing = [a for a in anchors if a not in G_gas]
+    if missing:
+        raise EnergyInputError(f"gas anchoring needs the energies of {', '.join(missing)} at the same level")
+    mu: dict[str, float] = {}
+    for anchor in sorted(anchors, key=lambda a: len(dict(parse_species(a).composition))):
+        composition = dict(parse_species(anchor).composition)
+        unknown = [el for el in composition if el not in mu]
+        if len(unknown) != 1:
+            raise EnergyInputError(f"gas anchors {anchors} do not fix one new element each (at {anchor})")
+        el = unknown[0]
+        rest = sum(n * mu[e] for e, n in composition.items() if e != el)
+        mu[el] = (G_gas[anchor] - DFG_KJ_MOL[anchor] * ev_per_kj_mol - rest) / composition[el]
+    out, shifts = dict(G_gas), {}
+    for name, g in G_gas.items():
+        if name in anchors or name not in DFG_KJ_MOL:
+            continue
+        composition = dict(parse_species(name).composition)
+        if set(composition) - set(mu):
+            continue
+        out[name] = sum(n * mu[e] for e, n in composition.items()) + DFG_KJ_MOL[name] * ev_per_kj_mol
+        shifts[name] = out[name] - g
+    return out, shifts
+
+
 def formation_energies_from_electronic(
     clean_eV: float,
     adsorbed_eV: Mapping[str, float],
@@ -130,6 +165,10 @@ def formation_energies_from_electronic(
         c = _correction(cs, name, missing_corrections)
         G_gas[name] = e + c.total_eV
         sources[name] = f"{method} electronic energy + {c.total_eV:+.3f} eV ({c.source})"
+    if cs.gas_anchors:
+        G_gas, shifts = anchor_gases(G_gas, cs.gas_anchors)
+        for name, shift in shifts.items():
+            sources[name] += f"; placed at NBS ΔfG° relative to {', '.join(cs.gas_anchors)} ({shift:+.3f} eV)"
     c_l = cs.get("H2O(l)")
     g_h2o_l = gas["H2O(g)"] + c_l.total_eV
     mu = {"H": 0.5 * G_gas["H2(g)"], "O": g_h2o_l - G_gas["H2(g)"]}

@@ -8,7 +8,10 @@ Presets (``get_preset``):
 - ``"xtb"`` — for GFN-xTB energies: the same adsorbate ZPE/TS, no RPBE gas corrections (they correct a
   DFT functional's error, not xTB's), no solvation (xTB energies in vacuum; Peterson's solvation terms were
   fitted to water on Cu(211), which is not a ligand-protected cluster).
+  Gas energies are anchored: H2, H2O and CO as computed, every other tabulated gas (CO2, HCOOH, CH4, CH3OH,
+  ...) at its NBS ΔfG° relative to them (GFN-xTB misplaces CO2 + H2 -> CO + H2O by about 2 eV).
 - ``"xtb+solvation"`` — ``"xtb"`` plus Peterson's solvation terms, for users who want them.
+- ``"xtb-raw"`` — ``"xtb"`` without the anchoring: every gas energy as computed.
 
 Gas-phase ZPE and TS in every preset are computed here with ase.thermochemistry.IdealGasThermo (298.15 K,
 1 bar; H2O(l) as the vapour at 0.035 bar, its equilibrium pressure, so G(H2O(l)) = G(H2O(g), 0.035 bar))
@@ -71,6 +74,9 @@ class CorrectionSet:
     name: str
     corrections: Mapping[str, Correction] = field(default_factory=dict)
     description: str = ""
+    #: Gases whose computed energies fix the elemental references; every other tabulated gas is then placed at
+    #: its NBS ΔfG° (empty: every gas energy used as computed). See :func:`nanocat.thermo.che.anchor_gases`.
+    gas_anchors: tuple[str, ...] = ()
 
     def get(self, species: str) -> Correction:
         """The correction of one species; EnergyInputError naming the preset when it has none."""
@@ -90,14 +96,14 @@ class CorrectionSet:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain record: name, description, corrections."""
-        return {"name": self.name, "description": self.description,
+        return {"name": self.name, "description": self.description, "gas_anchors": list(self.gas_anchors),
                 "corrections": {k: v.as_dict() for k, v in self.corrections.items()}}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CorrectionSet:
         """Rebuild from :meth:`as_dict` output."""
         return cls(str(data["name"]), {k: Correction.from_dict(v) for k, v in data["corrections"].items()},
-                   str(data.get("description", "")))
+                   str(data.get("description", "")), tuple(data.get("gas_anchors", ())))
 
 
 def adsorbate_correction(frequencies_cm: Sequence[float], temperature_K: float = T_K,
@@ -169,7 +175,15 @@ def _gas_entries() -> dict[str, Correction]:
     return out
 
 
-def _build(name: str, gas_fix: bool, solvation: bool, description: str) -> CorrectionSet:
+#: Anchors of the xTB presets: H2, H2O and CO computed; CO2, HCOOH, CH4, ... placed at their NBS ΔfG° relative to
+#: them, as Peterson 2010 did for RPBE (CO kept, the O-C-O backbone corrected), but fitted for whatever engine
+#: produced the energies. Needed because GFN-xTB puts CO2 + H2 -> CO + H2O about 2 eV off (GFN1 +2.17 eV,
+#: GFN2 +2.69 eV electronic vs about +0.4 eV from the NBS tables; measured with nanocat, see docs/thermo.md).
+XTB_GAS_ANCHORS: tuple[str, ...] = ("H2(g)", "H2O(g)", "CO(g)")
+
+
+def _build(name: str, gas_fix: bool, solvation: bool, description: str,
+           anchors: tuple[str, ...] = ()) -> CorrectionSet:
     """Assemble a preset from the tables above."""
     corr = _gas_entries()
     if gas_fix:
@@ -180,17 +194,20 @@ def _build(name: str, gas_fix: bool, solvation: bool, description: str) -> Corre
         solv = PETERSON_SOLVATION.get(k, 0.0) if solvation else 0.0
         src = f"ZPE/TS on Cu(211){' and solvation' if solv else ''}, {PETERSON_2010}"
         corr[k] = Correction(zpe, ts, solv, 0.0, src)
-    return CorrectionSet(name, corr, description)
+    return CorrectionSet(name, corr, description, anchors)
 
 
 @lru_cache(maxsize=None)
 def get_preset(name: str) -> CorrectionSet:
-    """A named correction set: ``peterson2010``, ``xtb`` or ``xtb+solvation`` (see module docstring)."""
+    """A named correction set: ``peterson2010``, ``xtb``, ``xtb+solvation`` or ``xtb-raw`` (module docstring)."""
     presets = {
         "peterson2010": (True, True, "RPBE DFT: Peterson 2010 ZPE/TS, solvation and CO2/HCOOH gas corrections"),
-        "xtb": (False, False, "GFN-xTB: Peterson 2010 adsorbate ZPE/TS, IdealGasThermo gases; no gas fix, "
-                              "no solvation"),
-        "xtb+solvation": (False, True, "GFN-xTB with Peterson 2010 solvation terms"),
+        "xtb": (False, False, "GFN-xTB: Peterson 2010 adsorbate ZPE/TS, IdealGasThermo gases, gases other than "
+                              "H2/H2O/CO placed at NBS ΔfG° relative to them; no solvation", XTB_GAS_ANCHORS),
+        "xtb+solvation": (False, True, "GFN-xTB with Peterson 2010 solvation terms, gases anchored as in 'xtb'",
+                          XTB_GAS_ANCHORS),
+        "xtb-raw": (False, False, "GFN-xTB: Peterson 2010 adsorbate ZPE/TS, IdealGasThermo gases, every gas energy "
+                                  "as computed (no anchoring, no solvation)"),
     }
     if name not in presets:
         raise EnergyInputError(f"unknown correction preset {name!r}; choose one of {', '.join(presets)}")

@@ -1,0 +1,185 @@
+"""The screening report: ranking, free-energy diagrams, cluster pictures, ΔG tables and measured FE side by side."""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ase import Atoms
+
+from nanocat.atoms.analysis import METALS
+from nanocat.atoms.screening import ScreenResult
+from nanocat.report import html as H
+from nanocat.report.figures import cluster_picture_png
+
+log = logging.getLogger(__name__)
+
+#: Products shown in the summary table, in this order (H2 is HER on the same catalyst).
+SUMMARY_PRODUCTS: tuple[str, ...] = ("CO", "HCOOH", "CH4", "CH3OH", "H2")
+
+
+def limiting_potentials(result: ScreenResult) -> dict[str, float | None]:
+    """U_L (V_RHE) per product of the best host, ``None`` where the path is incomplete."""
+    analysis = result.best_host.analysis
+    out: dict[str, float | None] = {}
+    for p in analysis.get("products", []):
+        out[p["product"].split("(")[0]] = p["limiting_potential_V_RHE"] if p.get("complete") else None
+    her = analysis.get("her", {})
+    out["H2"] = her.get("limiting_potential_V_RHE") if her.get("complete") else None
+    return out
+
+
+def rank(results: Sequence[ScreenResult]) -> list[ScreenResult]:
+    """Clusters ranked by their least negative CO2RR limiting potential (best first)."""
+    def score(r: ScreenResult) -> float:
+        values = [v for k, v in limiting_potentials(r).items() if k != "H2" and v is not None]
+        return max(values, default=float("-inf"))
+
+    return sorted(results, key=score, reverse=True)
+
+
+def metal_composition(atoms: Atoms) -> dict[str, int]:
+    """Metal atoms of a structure by element."""
+    counts: dict[str, int] = {}
+    for symbol in atoms.get_chemical_symbols():
+        if symbol in METALS:
+            counts[symbol] = counts.get(symbol, 0) + 1
+    return counts
+
+
+def matching_records(metals: Mapping[str, int], charge: int | None = None) -> list[Any]:
+    """Knowledge-base catalysts of the same metal composition (exact counts first, then same elements)."""
+    from nanocat.data import load_catalysts
+
+    total = sum(metals.values())
+    scored = []
+    for record in load_catalysts():
+        if record.kind != "cluster" or set(record.metals) != set(metals):
+            continue
+        counts = record.metals
+        if all(v is not None for v in counts.values()):
+            if dict(counts) != dict(metals):
+                continue
+            score = 3
+        elif record.id.startswith(f"{next(iter(metals))}{total}") or f"{total}" in record.id.split("-")[0]:
+            score = 2
+        else:
+            score = 1
+        if charge is not None and record.charge == charge:
+            score += 0.5
+        scored.append((score, record))
+    if not scored:
+        return []
+    best = max(s for s, _ in scored)
+    return [r for s, r in sorted(scored, key=lambda sr: (-sr[0], sr[1].id)) if s >= min(best, 3) or s == best]
+
+
+def _measured_section(records: Sequence[Any]) -> str:
+    """Measured FE (and computed claims) the knowledge base holds for the screened cluster."""
+    rows, claims = [], []
+    for record in records:
+        for m in record.measurements:
+            potential = m.potential_V_RHE
+            rows.append([record.id, record.formula or record.label, m.product, m.fe_percent,
+                         f"{potential:+.2f}" if potential is not None else None, m.cell, m.doi or m.citation])
+        for c in record.computed:
+            claims.append(f"{record.id}: {c.get('statement') or c.get('quantity')} "
+                          f"({c.get('value_eV')} eV, {c.get('method', '')})")
+    parts = []
+    if rows:
+        parts.append(H.table(["catalyst", "formula", "product", "FE (%)", "U (V_RHE)", "cell", "source"], rows,
+                             left=3))
+    parts.extend(H.paragraph(c) for c in dict.fromkeys(claims))
+    if not parts:
+        return H.paragraph("The knowledge base holds no measurement for this cluster.", "muted")
+    return "".join(parts)
+
+
+def _summary_rows(results: Sequence[ScreenResult]) -> list[list[Any]]:
+    """One row per cluster: name, method, U_L per product, prediction, work done."""
+    rows = []
+    for r in rank(results):
+        ul = limiting_potentials(r)
+        rows.append([r.name, r.method, *(ul.get(p) for p in SUMMARY_PRODUCTS), r.predicted_product,
+                     f"{r.computed}/{r.reused}/{r.failed}"])
+    return rows
+
+
+def _fed_png(analyses: Mapping[str, Any], products: Sequence[str] | None) -> bytes | None:
+    """Free-energy diagram PNG of one or more analyses (None when no path is complete)."""
+    from nanocat.errors import InputError
+    from nanocat.thermo import FreeEnergyAnalysis, plot_diagram
+
+    objects = {name: FreeEnergyAnalysis.from_dict(a) for name, a in analyses.items()}
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            path = plot_diagram(objects, Path(tmp) / "fed.png", products=products)
+        except InputError as exc:
+            log.warning("no free-energy diagram: %s", exc)
+            return None
+        return path.read_bytes()
+
+
+def _cluster_section(result: ScreenResult, atoms: Atoms | None) -> str:
+    """Everything about one screened cluster."""
+    host = result.best_host
+    parts = [H.paragraph(f"Predicted product: {result.predicted_product or 'none'} — {result.reason}", "pred"),
+             H.paragraph(f"{result.formula}, charge {result.charge:+d}, multiplicity {result.multiplicity}; "
+                         f"engine {result.method}; {len(result.hosts)} host(s); best host {host.name} "
+                         f"({host.description}); {len(host.sites)} unique sites of {host.n_site_candidates} "
+                         f"candidates ({host.n_site_candidates - len(host.sites)} computations saved by symmetry).",
+                         "muted")]
+    figures: dict[str, bytes] = {}
+    if atoms is not None:
+        figures["structure and sites"] = cluster_picture_png(atoms, host.sites, title=result.name)
+    fed = _fed_png({result.name: host.analysis}, None)
+    if fed is not None:
+        figures["free-energy diagrams"] = fed
+    parts.append(H.figure_row(figures))
+    site_rows = [[n, s["id"], s["kind"], "-".join(s["elements"]), len(s.get("equivalent") or [1]), s.get("gcn")]
+                 for n, s in enumerate(host.sites, start=1)]
+    parts.append(H.table(["#", "site", "kind", "atoms", "equivalent", "GCN"], site_rows, left=4))
+    dG_rows = [[row.host, row.site, row.species, row.dG_eV, row.energy_eV, f"{row.n_tried}/{row.n_rearranged}/"
+                f"{row.n_failed}"] for row in result.rows]
+    parts.append(H.paragraph("Formation free energy of each intermediate on each site (eV, U = 0 V_RHE, relative to "
+                             "CO2(g), H2(g), H2O(l)); tried / rearranged / failed relaxations.", "muted"))
+    parts.append(H.table(["host", "site", "species", "ΔG (eV)", "E (eV)", "tried/rearr./failed"], dG_rows, left=3))
+    calls = host.analysis.get("selectivity", [])
+    parts.extend(f'<div class="call">{H._esc(c.get("question"))}: <b>{H._esc(c.get("answer"))}</b> — '
+                 f'{H._esc(c.get("reason"))}</div>' for c in calls)
+    if result.notes:
+        parts.extend(H.paragraph(n, "muted") for n in result.notes)
+    metals = metal_composition(atoms) if atoms is not None else {}
+    parts.append("<h3>Measured in the knowledge base</h3>")
+    parts.append(_measured_section(matching_records(metals, result.charge)) if metals else "")
+    return H.section(result.name, *parts)
+
+
+def write_screen_report(results: Sequence[ScreenResult], out_dir: str | Path,
+                        structures: Mapping[str, Atoms] | None = None, title: str = "nanocat screening report",
+                        intro: str = "") -> Path:
+    """Write ``report.html`` (self-contained) and ``results.json`` into ``out_dir``; returns the HTML path."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    structures = structures or {}
+    ranked = rank(results)
+    columns = ["cluster", "engine", *(f"U_L {p} (V)" for p in SUMMARY_PRODUCTS), "predicted",
+               "computed/reused/failed"]
+    summary = [H.paragraph(intro)] if intro else []
+    summary.append(H.table(columns, _summary_rows(ranked), left=2))
+    summary.append(H.paragraph("Limiting potential U_L = −max ΔG_i/e over the electrochemical steps of the best "
+                               "route (computational hydrogen electrode, V vs RHE); less negative is easier. "
+                               "Clusters ranked by their best CO2RR product.", "muted"))
+    if len(ranked) > 1:
+        fed = _fed_png({r.name: r.best_host.analysis for r in ranked}, ["CO", "HCOOH", "CH4", "H2"])
+        if fed is not None:
+            summary.append(H.figure_row({"comparison": fed}))
+    sections = [H.section("Ranking", *summary)]
+    sections += [_cluster_section(r, structures.get(r.name)) for r in ranked]
+    document = H.render_page(title, sections, subtitle=f"{len(results)} cluster(s) screened.")
+    (out / "results.json").write_text(json.dumps([r.as_dict() for r in results], indent=1), encoding="utf-8")
+    return H.write_html(out / "report.html", document)

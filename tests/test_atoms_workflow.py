@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import sqlite3
@@ -190,7 +191,7 @@ def test_successful_retry_supersedes_the_failed_row(tmp_path: Path) -> None:
     store = ResultStore(tmp_path / "r.db")
     job = cu_jobs(1)[0]
     ok = relax(job, "emt")
-    failed = JobResult(**{**ok.as_dict(), "atoms": None, "energy_eV": None, "error": "InjectedError: test"})
+    failed = dataclasses.replace(ok, atoms=None, energy_eV=None, error="InjectedError: test")
     store.write(failed)
     assert run_jobs([job], "emt", store=store, workers=1, progress=False).failed == 1
     summary = run_jobs([job], "emt", store=store, workers=1, progress=False, retry_failed=True)
@@ -285,6 +286,16 @@ def test_parallel_workers_match_serial(tmp_path: Path) -> None:
     assert np.allclose([r.energy_eV for r in parallel.results], [r.energy_eV for r in serial.results], atol=1e-8)
     assert all(r.settings["omp_num_threads"] == "1" for r in parallel.results)
     assert len(ResultStore(tmp_path / "p.db")) == 4
+
+
+def test_parallel_xtb_workers(tmp_path: Path) -> None:
+    jobs = [RelaxJob(molecule(m), "gas", "gas", m, kind="gas", max_steps=5) for m in ("CO", "H2", "CO2")]
+    summary = run_jobs(jobs, "gfn1", store=tmp_path / "x.db", workers=2, progress=False)
+    assert (summary.computed, summary.failed) == (3, 0)
+    assert {r.method_label for r in summary.results} == {"GFN1-xTB(Tel=300K)"}
+    stored = ResultStore(tmp_path / "x.db").get(summary.results[0].key)
+    assert stored.energy_eV == pytest.approx(summary.results[0].energy_eV)
+    assert stored.atoms.get_forces().shape == (2, 3)
 
 
 def test_policy_moves_the_whole_job_set_to_one_method(tmp_path: Path) -> None:

@@ -13,10 +13,12 @@ import random
 import sqlite3
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field, replace
+import copy
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from ase import Atoms
 
 from nanocat._version import __version__
@@ -71,8 +73,12 @@ class JobResult:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain-JSON form; the geometry is an ase.io.jsonio string."""
-        out = {k: v for k, v in asdict(self).items() if k != "atoms"}
+        # not dataclasses.asdict: it would deep-copy the Atoms and any live calculator attached to them
+        out = {f.name: copy.deepcopy(getattr(self, f.name)) for f in fields(self) if f.name != "atoms"}
         out["atoms"] = None if self.atoms is None else atoms_to_json(self.atoms)
+        calc = self.atoms.calc if self.atoms is not None else None
+        forces = calc.results.get("forces") if calc is not None else None
+        out["forces"] = None if forces is None else np.asarray(forces, dtype=float).tolist()
         return out
 
     @classmethod
@@ -80,7 +86,15 @@ class JobResult:
         """Inverse of :meth:`as_dict`."""
         data = dict(data)
         text = data.pop("atoms", None)
-        return cls(**data, atoms=None if text is None else atoms_from_json(text))
+        forces = data.pop("forces", None)
+        atoms = None if text is None else atoms_from_json(text)
+        if atoms is not None and data.get("energy_eV") is not None:
+            from ase.calculators.singlepoint import SinglePointCalculator
+
+            atoms.calc = SinglePointCalculator(
+                atoms, energy=data["energy_eV"], forces=None if forces is None else np.asarray(forces)
+            )
+        return cls(**data, atoms=atoms)
 
 
 def _is_transient(exc: sqlite3.OperationalError) -> bool:
@@ -130,6 +144,7 @@ class ResultStore:
         """Rebuild a JobResult from its row (geometry from the row, the rest from ``data``)."""
         record = dict(row.data["result"])
         record.pop("atoms", None)
+        record.pop("forces", None)
         atoms = row.toatoms()
         if record.get("energy_eV") is None:
             atoms.calc = None
@@ -174,7 +189,7 @@ class ResultStore:
             "status": "done" if result.ok else "failed",
             "nanocat_version": __version__,
         }
-        data = {"result": replace(result, atoms=None, reused=False).as_dict()}
+        data = {"result": replace(result, atoms=None, reused=False).as_dict()}  # geometry: the row itself
         return int(_retry(f"write {self.url}", self._write_once, atoms, kvp, data, result.ok))
 
     def _write_once(self, atoms: Atoms, kvp: dict[str, Any], data: dict[str, Any], ok: bool) -> int:

@@ -27,7 +27,8 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import asdict, dataclass, field, replace
+import copy
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -159,7 +160,7 @@ class RelaxJob:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain-JSON form (the structure as an ase.io.jsonio string)."""
-        out = {k: v for k, v in asdict(self).items() if k != "atoms"}
+        out = {f.name: copy.deepcopy(getattr(self, f.name)) for f in fields(self) if f.name != "atoms"}
         out["atoms"] = atoms_to_json(self.atoms)
         return out
 
@@ -179,6 +180,7 @@ def _optimizer(name: str) -> Callable[..., Any]:
 
 def relax(job: RelaxJob, spec: EngineSpec | str) -> JobResult:
     """Relax one job with one engine spec; SCF failures and bad input become a failed JobResult."""
+    from ase.calculators.singlepoint import SinglePointCalculator
     from ase.constraints import FixAtoms
 
     spec = _as_spec(spec)
@@ -207,6 +209,8 @@ def relax(job: RelaxJob, spec: EngineSpec | str) -> JobResult:
             converged=False, n_steps=n_steps, error=f"{type(exc).__name__}: {exc}", atoms=atoms,
         )  # fmt: skip
     settings["final_fmax_eV_A"] = float(np.linalg.norm(forces, axis=1).max())
+    # keep numbers, drop the live engine (tblite holds C handles that cannot be copied or sent)
+    atoms.calc = SinglePointCalculator(atoms, energy=energy, forces=forces)
     return JobResult(
         key, **labels, kind=job.kind, energy_eV=energy, method_label=spec.label, settings=settings,
         converged=converged, n_steps=int(optimizer.nsteps), error=None, atoms=atoms,

@@ -39,13 +39,15 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 CO_BOND_EXP_A = 1.1283
 
 
-def cu_jobs(n: int, size: int = 2, seed0: int = 0) -> list[RelaxJob]:
+def cu_jobs(n: int, size: int = 2, seed0: int = 0, optimizer: str = "BFGS") -> list[RelaxJob]:
     """n rattled Cu icosahedra as clean-cluster jobs (EMT-ready: neutral, even multiplicity for Cu13)."""
     jobs = []
     for i in range(n):
         atoms = Icosahedron("Cu", size)
         atoms.rattle(0.08, seed=seed0 + i)
-        jobs.append(RelaxJob(atoms, f"Cu{len(atoms)}", f"site{i}", "none", kind="clean", multiplicity=2))
+        jobs.append(
+            RelaxJob(atoms, f"Cu{len(atoms)}", f"site{i}", "none", kind="clean", multiplicity=2, optimizer=optimizer)
+        )
     return jobs
 
 
@@ -163,6 +165,11 @@ def test_rerun_reuses_and_resumes(tmp_path: Path) -> None:
     assert run_jobs(jobs[:1], EngineSpec("emt", accuracy=0.5), store=store, workers=1, progress=False).computed == 1
 
 
+def test_store_refuses_a_name_ase_db_cannot_open(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no_extension"):
+        ResultStore(tmp_path / "no_extension")
+
+
 def test_duplicate_jobs_in_one_call_run_once(tmp_path: Path) -> None:
     job = cu_jobs(1)[0]
     summary = run_jobs([job, job], "emt", store=tmp_path / "d.db", workers=1, progress=False)
@@ -221,7 +228,8 @@ RUNNER = textwrap.dedent(
     for i in range(n):
         atoms = Icosahedron("Cu", size)
         atoms.rattle(0.08, seed=i)
-        jobs.append(RelaxJob(atoms, f"Cu{len(atoms)}", f"site{i}", "none", kind="clean", multiplicity=2))
+        jobs.append(RelaxJob(atoms, f"Cu{len(atoms)}", f"site{i}", "none", kind="clean", multiplicity=2,
+                             optimizer="FIRE" if size > 2 else "BFGS"))
     if reverse == "1":
         jobs.reverse()
     summary = run_jobs(jobs, "emt", store=db, workers=workers, progress=False)
@@ -234,7 +242,7 @@ def start_runner(tmp_path: Path, db: Path, n: int, size: int, workers: int = 1, 
     """Start run_jobs over n EMT Cu jobs in a separate Python process."""
     script = tmp_path / "runner.py"
     script.write_text(RUNNER)
-    env = {**os.environ, "PYTHONPATH": str(SRC), "OMP_NUM_THREADS": "1"}
+    env = {**os.environ, "PYTHONPATH": str(SRC), "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
     args = [sys.executable, str(script), str(db), str(n), str(size), str(workers), "1" if reverse else "0"]
     return subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -242,7 +250,7 @@ def start_runner(tmp_path: Path, db: Path, n: int, size: int, workers: int = 1, 
 def test_killed_run_resumes_without_loss_or_recomputation(tmp_path: Path) -> None:
     db_path = tmp_path / "kill.db"
     n = 12
-    proc = start_runner(tmp_path, db_path, n, size=3)  # Cu55: EMT relaxations of ~0.3 s each
+    proc = start_runner(tmp_path, db_path, n, size=3)  # Cu55, FIRE: EMT relaxations of ~0.1-0.3 s each
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if db_path.exists() and len(ResultStore(db_path)) >= 2:
@@ -254,7 +262,7 @@ def test_killed_run_resumes_without_loss_or_recomputation(tmp_path: Path) -> Non
     assert db_integrity(db_path) == "ok"
     n_saved = len(ResultStore(db_path))
     assert 2 <= n_saved < n
-    jobs = cu_jobs(n, size=3)
+    jobs = cu_jobs(n, size=3, optimizer="FIRE")
     summary = run_jobs(jobs, "emt", store=db_path, workers=1, progress=False)
     assert (summary.reused, summary.computed, summary.failed) == (n_saved, n - n_saved, 0)
     assert len(ResultStore(db_path)) == n

@@ -129,7 +129,13 @@ class ResultStore:
             Path(self.url).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
         # No ase lock file: a killed writer would leave it behind and block every later run. SQLite's own
         # locks die with their process; writes take SQLite's write lock instead (see write()).
-        self._db = ase.db.connect(self.url, use_lock_file=False)
+        try:
+            self._db = ase.db.connect(self.url, use_lock_file=False)
+        except ValueError as exc:  # ase: "No file extension or database type given"
+            raise InputError(
+                f"cannot open result database {self.url!r}: {exc}; use a file ending in .db (SQLite) "
+                "or a postgresql:// URL"
+            ) from exc
         _retry(f"open {self.url}", self._db.count)  # creates the tables now, outside any write transaction
 
     def __repr__(self) -> str:

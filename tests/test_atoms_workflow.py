@@ -15,7 +15,6 @@ from pathlib import Path
 import ase.db
 import numpy as np
 import pytest
-from ase import Atoms
 from ase.build import molecule
 from ase.cluster import Icosahedron
 
@@ -238,7 +237,9 @@ RUNNER = textwrap.dedent(
 )
 
 
-def start_runner(tmp_path: Path, db: Path, n: int, size: int, workers: int = 1, reverse: bool = False) -> subprocess.Popen:
+def start_runner(
+    tmp_path: Path, db: Path, n: int, size: int, workers: int = 1, reverse: bool = False
+) -> subprocess.Popen:
     """Start run_jobs over n EMT Cu jobs in a separate Python process."""
     script = tmp_path / "runner.py"
     script.write_text(RUNNER)

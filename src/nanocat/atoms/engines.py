@@ -175,7 +175,7 @@ def _default_single_thread() -> None:
     log.info("OMP_NUM_THREADS was unset: running tblite single-threaded (set it to use more threads)")
 
 
-def _as_spec(spec_or_name: EngineSpec | str) -> EngineSpec:
+def as_spec(spec_or_name: EngineSpec | str) -> EngineSpec:
     """Accept an EngineSpec or an engine name (default settings)."""
     if isinstance(spec_or_name, EngineSpec):
         return spec_or_name
@@ -184,7 +184,7 @@ def _as_spec(spec_or_name: EngineSpec | str) -> EngineSpec:
 
 def get_calculator(spec_or_name: EngineSpec | str, charge: int = 0, multiplicity: int = 1) -> Calculator:
     """Build a fresh ASE calculator for an engine (charge in e, spin multiplicity 2S+1)."""
-    spec = _as_spec(spec_or_name)
+    spec = as_spec(spec_or_name)
     charge, multiplicity = int(charge), int(multiplicity)
     if multiplicity < 1:
         raise InputError(f"multiplicity must be >= 1 (2S+1), got {multiplicity}")
@@ -267,7 +267,7 @@ def engine_settings(spec: EngineSpec, charge: int, multiplicity: int) -> dict[st
 
 def single_point(atoms: Atoms, spec: EngineSpec | str, charge: int = 0, multiplicity: int = 1) -> EngineResult:
     """Energy (eV) and forces (eV/Å) of one geometry; ``converged=False`` (no energy) if the SCF fails."""
-    spec = _as_spec(spec)
+    spec = as_spec(spec)
     check_system(atoms, spec, charge, multiplicity)
     work = atoms.copy()
     work.calc = get_calculator(spec, charge, multiplicity)
@@ -308,7 +308,7 @@ class EnginePolicy:
     @classmethod
     def single(cls, spec_or_name: EngineSpec | str) -> EnginePolicy:
         """A policy of exactly one engine spec (no fallback)."""
-        return cls((_as_spec(spec_or_name),))
+        return cls((as_spec(spec_or_name),))
 
     @classmethod
     def from_name(cls, name: str) -> EnginePolicy:

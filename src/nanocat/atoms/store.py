@@ -1,8 +1,9 @@
 """Relaxation results and their cache: one ase.db row per finished job, written the moment it finishes.
 
 Searchable key-value pairs of each row: ``key, system, site, adsorbate, orientation, kind, method,
-converged, status`` ("done", "failed", or "superseded" for a failure later retried successfully) and ``nanocat_version``; the full :class:`JobResult` (settings,
-provenance, error text) sits in the row's ``data``; the final geometry is the row's Atoms with a
+converged, status`` ("done", "failed", or "superseded" for a failure later retried successfully) and
+``nanocat_version``; the full :class:`JobResult` (settings, provenance, error text) sits in the row's
+``data``; the final geometry is the row's Atoms with a
 single-point calculator holding the energy (eV) and forces (eV/Å).
 """
 

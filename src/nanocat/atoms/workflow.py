@@ -37,7 +37,7 @@ import numpy as np
 from ase import Atoms
 from ase.calculators.calculator import CalculationFailed
 
-from nanocat.atoms.engines import EnginePolicy, EngineSpec, _as_spec, check_system, engine_settings, get_calculator
+from nanocat.atoms.engines import EnginePolicy, EngineSpec, as_spec, check_system, engine_settings, get_calculator
 from nanocat.atoms.store import JobResult, ResultStore, atoms_from_json, atoms_to_json
 from nanocat.errors import EngineError, InputError, NanocatError
 
@@ -154,7 +154,7 @@ class RelaxJob:
             "kind": self.kind,
             "charge": int(self.charge),
             "multiplicity": int(self.multiplicity),
-            "engine": _as_spec(spec).as_dict(),
+            "engine": as_spec(spec).as_dict(),
             "relax": self.relax_settings(),
         }
         return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()[:32]
@@ -184,7 +184,7 @@ def relax(job: RelaxJob, spec: EngineSpec | str) -> JobResult:
     from ase.calculators.singlepoint import SinglePointCalculator
     from ase.constraints import FixAtoms
 
-    spec = _as_spec(spec)
+    spec = as_spec(spec)
     key = job.key(spec)
     settings = {**engine_settings(spec, job.charge, job.multiplicity), "relax": job.relax_settings()}
     atoms = job.atoms.copy()
@@ -320,7 +320,7 @@ def run_jobs(
     thread settings). ``store`` is a :class:`ResultStore`, a database path/URL, or None (no cache).
     ``retry_failed`` recomputes jobs whose stored result is a failure.
     """
-    spec = _as_spec(spec)
+    spec = as_spec(spec)
     if isinstance(store, str | Path):
         store = ResultStore(store)
     workers = int(workers) if workers is not None else (os.cpu_count() or 1)

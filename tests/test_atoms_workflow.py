@@ -169,6 +169,13 @@ def test_store_refuses_a_name_ase_db_cannot_open(tmp_path: Path) -> None:
         ResultStore(tmp_path / "no_extension")
 
 
+def test_no_jobs_is_an_empty_summary(tmp_path: Path) -> None:
+    summary = run_jobs([], "emt", store=tmp_path / "e.db", workers=2, progress=False)
+    assert (summary.results, summary.computed, summary.reused, summary.failed) == ((), 0, 0, 0)
+    with pytest.raises(InputError, match="workers"):
+        run_jobs(cu_jobs(1), "emt", workers=0, progress=False)
+
+
 def test_duplicate_jobs_in_one_call_run_once(tmp_path: Path) -> None:
     job = cu_jobs(1)[0]
     summary = run_jobs([job, job], "emt", store=tmp_path / "d.db", workers=1, progress=False)

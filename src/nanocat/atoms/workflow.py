@@ -28,6 +28,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 import copy
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -395,11 +396,30 @@ def _run_parallel(
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
                 finish(JobResult.from_dict(json.loads(future.result())))
+    except BrokenProcessPool as exc:
+        _stop(executor)
+        raise EngineError(
+            "a relaxation worker process died (killed, out of memory, or a script that calls run_jobs with "
+            "workers > 1 without an `if __name__ == \"__main__\":` guard); finished jobs are stored, "
+            "rerun to resume"
+        ) from exc
     except BaseException:
-        # interrupted or a worker crashed: finished jobs are already stored; do not wait for the rest
-        executor.shutdown(wait=False, cancel_futures=True)
+        _stop(executor)
         raise
     executor.shutdown(wait=True)
+
+
+def _stop(executor: ProcessPoolExecutor) -> None:
+    """Cancel pending jobs and end running workers (finished results are already stored).
+
+    Without terminating them the interpreter would wait at exit for the running relaxations; the
+    executor has no public way to do this.
+    """
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
 
 
 def _scf_failed(result: JobResult) -> bool:

@@ -114,6 +114,7 @@ def test_gfn2_relaxes_co_to_the_experimental_bond_length() -> None:
     result = relax(RelaxJob(molecule("CO"), "gas", "gas", "CO", kind="gas", fmax_eV_A=0.01), "gfn2")
     assert result.ok and result.converged and result.method_label == "GFN2-xTB(Tel=300K)"
     assert result.atoms.get_distance(0, 1) == pytest.approx(CO_BOND_EXP_A, abs=0.02)
+    assert result.atoms.info["nanocat_relax"]["method_label"] == result.method_label
 
 
 def test_scf_failure_during_relaxation_is_a_failed_result() -> None:

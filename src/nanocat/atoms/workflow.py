@@ -193,6 +193,7 @@ def relax(job: RelaxJob, spec: EngineSpec | str) -> JobResult:
     if fixed:
         atoms.set_constraint([*atoms.constraints, FixAtoms(indices=fixed)])
     settings["n_fixed"] = len(fixed)
+    atoms.info["nanocat_relax"] = {"key": key, "method_label": spec.label, "system": job.system, "site": job.site}
     labels = dict(system=job.system, site=job.site, adsorbate=job.adsorbate, orientation=int(job.orientation))
     optimizer = None
     try:

@@ -42,6 +42,19 @@ def cu12m(dopant: str, where: str) -> Atoms:
     return cluster
 
 
+def on_top(cluster: Atoms, adsorbate: str) -> Atoms:
+    """A small adsorbate bound on top of the cluster's highest atom (rough start geometry, Å)."""
+    top = cluster.positions[np.argmax(cluster.positions[:, 2])]
+    a = top + [0.0, 0.0, 1.9]
+    shapes = {
+        "CO": Atoms("CO", positions=[a, a + [0, 0, 1.15]]),
+        "H": Atoms("H", positions=[top + [0, 0, 1.55]]),
+        "OH": Atoms("OH", positions=[a, a + [0.9, 0, 0.35]]),
+        "COOH": Atoms("COOH", positions=[a, a + [1.1, 0, 0.65], a + [-1.05, 0, 0.75], a + [-1.05, 0, 1.72]]),
+    }
+    return cluster + shapes[adsorbate]
+
+
 def lowest_multiplicity(atoms: Atoms, charge: int = 0) -> int:
     """1 for an even electron count, 2 for an odd one."""
     return 1 + (int(atoms.get_atomic_numbers().sum()) - charge) % 2
@@ -54,12 +67,41 @@ def timed(func, *args):
     return out, time.perf_counter() - start
 
 
+def throughput(fmax: float, optimizer: str, workers: int) -> list[dict]:
+    """Wall time of run_jobs (GFN1) on Cu13 and Cu12Co(surface) with CO, H, OH, COOH on top."""
+    import tempfile
+
+    from nanocat.atoms.workflow import run_jobs
+
+    jobs = []
+    for name, cluster in (("Cu13", Icosahedron("Cu", 2)), ("Cu12Co", cu12m("Co", "surface"))):
+        for ads in ("CO", "H", "OH", "COOH"):
+            atoms = on_top(cluster, ads)
+            jobs.append(RelaxJob(atoms, name, "top", ads, multiplicity=lowest_multiplicity(atoms),
+                                 fmax_eV_A=fmax, optimizer=optimizer))  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        summary, wall = timed(lambda: run_jobs(jobs, "gfn1", store=Path(tmp) / "t.db", workers=workers,
+                                               progress=False))  # fmt: skip
+    steps = [r.n_steps for r in summary.results]
+    return [{"throughput": f"{len(jobs)} GFN1 relaxations", "workers": workers, "optimizer": optimizer,
+             "fmax": fmax, "wall_s": round(wall, 1), "s_per_job_wall": round(wall / len(jobs), 2),
+             "steps": steps, "failed": summary.failed, "unconverged": sum(not r.converged for r in summary.results)}]
+
+
 def main() -> None:
     """Print one line (or one JSON document) per measurement."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--fmax", type=float, default=0.05, help="force criterion, eV/Å")
+    parser.add_argument("--throughput", action="store_true", help="also time run_jobs on 8 GFN1 relaxations")
+    parser.add_argument("--optimizer", default="BFGS", choices=["BFGS", "LBFGS", "FIRE"])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--only-throughput", action="store_true")
     args = parser.parse_args()
+    if args.only_throughput:
+        for row in throughput(args.fmax, args.optimizer, args.workers):
+            print("  ".join(f"{k}={v}" for k, v in row.items()))
+        return
     rows = []
     specs = [EngineSpec("gfn2"), EngineSpec("gfn2", electronic_temperature_K=1000.0), EngineSpec("gfn1")]
     systems = {"Cu13+COOH": cu13_cooh(), "Cu12Co(surface)": cu12m("Co", "surface")}
@@ -85,6 +127,8 @@ def main() -> None:
             rows.append({"system": f"Cu12{dopant}({where})", "multiplicity": mult,
                          "gfn2_300K_converges": attempts[0].converged, "policy_choice": attempts[-1].method_label,
                          "policy_s": round(t, 2)})  # fmt: skip
+    if args.throughput:
+        rows.extend(throughput(args.fmax, args.optimizer, args.workers))
     threads = os.environ.get("OMP_NUM_THREADS", "unset")
     if args.json:
         print(json.dumps({"omp_num_threads": threads, "rows": rows}, indent=2))

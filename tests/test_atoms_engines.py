@@ -181,3 +181,22 @@ def test_bare_cu13_converges_with_gfn2() -> None:
 def test_cu13_cooh_needs_the_hot_gfn2_fallback() -> None:
     # DESIGN.md section 5 (measured here): GFN2 at 300 K fails on Cu13 + *COOH, GFN2 at 1000 K converges
     assert EnginePolicy.default().resolve(cu13_cooh(), 0, 1) == EngineSpec("gfn2", electronic_temperature_K=1000.0)
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, "1"), ("2", "2")])
+def test_tblite_threads_default_to_one_but_respect_the_user(given: str | None, expected: str) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1] / "src")
+    if given is not None:
+        env["OMP_NUM_THREADS"] = given
+    code = (
+        "import os\nfrom nanocat.atoms.engines import get_calculator\n"
+        "get_calculator('gfn1')\nprint(os.environ['OMP_NUM_THREADS'])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == expected

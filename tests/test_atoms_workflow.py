@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import sqlite3
@@ -14,7 +15,6 @@ from pathlib import Path
 import ase.db
 import numpy as np
 import pytest
-from ase import Atoms
 from ase.build import molecule
 from ase.cluster import Icosahedron
 
@@ -38,13 +38,15 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 CO_BOND_EXP_A = 1.1283
 
 
-def cu_jobs(n: int, size: int = 2, seed0: int = 0) -> list[RelaxJob]:
+def cu_jobs(n: int, size: int = 2, seed0: int = 0, optimizer: str = "BFGS") -> list[RelaxJob]:
     """n rattled Cu icosahedra as clean-cluster jobs (EMT-ready: neutral, even multiplicity for Cu13)."""
     jobs = []
     for i in range(n):
         atoms = Icosahedron("Cu", size)
         atoms.rattle(0.08, seed=seed0 + i)
-        jobs.append(RelaxJob(atoms, f"Cu{len(atoms)}", f"site{i}", "none", kind="clean", multiplicity=2))
+        jobs.append(
+            RelaxJob(atoms, f"Cu{len(atoms)}", f"site{i}", "none", kind="clean", multiplicity=2, optimizer=optimizer)
+        )
     return jobs
 
 
@@ -112,6 +114,7 @@ def test_gfn2_relaxes_co_to_the_experimental_bond_length() -> None:
     result = relax(RelaxJob(molecule("CO"), "gas", "gas", "CO", kind="gas", fmax_eV_A=0.01), "gfn2")
     assert result.ok and result.converged and result.method_label == "GFN2-xTB(Tel=300K)"
     assert result.atoms.get_distance(0, 1) == pytest.approx(CO_BOND_EXP_A, abs=0.02)
+    assert result.atoms.info["nanocat_relax"]["method_label"] == result.method_label
 
 
 def test_scf_failure_during_relaxation_is_a_failed_result() -> None:
@@ -162,6 +165,18 @@ def test_rerun_reuses_and_resumes(tmp_path: Path) -> None:
     assert run_jobs(jobs[:1], EngineSpec("emt", accuracy=0.5), store=store, workers=1, progress=False).computed == 1
 
 
+def test_store_refuses_a_name_ase_db_cannot_open(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no_extension"):
+        ResultStore(tmp_path / "no_extension")
+
+
+def test_no_jobs_is_an_empty_summary(tmp_path: Path) -> None:
+    summary = run_jobs([], "emt", store=tmp_path / "e.db", workers=2, progress=False)
+    assert (summary.results, summary.computed, summary.reused, summary.failed) == ((), 0, 0, 0)
+    with pytest.raises(InputError, match="workers"):
+        run_jobs(cu_jobs(1), "emt", workers=0, progress=False)
+
+
 def test_duplicate_jobs_in_one_call_run_once(tmp_path: Path) -> None:
     job = cu_jobs(1)[0]
     summary = run_jobs([job, job], "emt", store=tmp_path / "d.db", workers=1, progress=False)
@@ -190,7 +205,7 @@ def test_successful_retry_supersedes_the_failed_row(tmp_path: Path) -> None:
     store = ResultStore(tmp_path / "r.db")
     job = cu_jobs(1)[0]
     ok = relax(job, "emt")
-    failed = JobResult(**{**ok.as_dict(), "atoms": None, "energy_eV": None, "error": "InjectedError: test"})
+    failed = dataclasses.replace(ok, atoms=None, energy_eV=None, error="InjectedError: test")
     store.write(failed)
     assert run_jobs([job], "emt", store=store, workers=1, progress=False).failed == 1
     summary = run_jobs([job], "emt", store=store, workers=1, progress=False, retry_failed=True)
@@ -220,7 +235,8 @@ RUNNER = textwrap.dedent(
     for i in range(n):
         atoms = Icosahedron("Cu", size)
         atoms.rattle(0.08, seed=i)
-        jobs.append(RelaxJob(atoms, f"Cu{len(atoms)}", f"site{i}", "none", kind="clean", multiplicity=2))
+        jobs.append(RelaxJob(atoms, f"Cu{len(atoms)}", f"site{i}", "none", kind="clean", multiplicity=2,
+                             optimizer="FIRE" if size > 2 else "BFGS"))
     if reverse == "1":
         jobs.reverse()
     summary = run_jobs(jobs, "emt", store=db, workers=workers, progress=False)
@@ -229,11 +245,13 @@ RUNNER = textwrap.dedent(
 )
 
 
-def start_runner(tmp_path: Path, db: Path, n: int, size: int, workers: int = 1, reverse: bool = False) -> subprocess.Popen:
+def start_runner(
+    tmp_path: Path, db: Path, n: int, size: int, workers: int = 1, reverse: bool = False
+) -> subprocess.Popen:
     """Start run_jobs over n EMT Cu jobs in a separate Python process."""
     script = tmp_path / "runner.py"
     script.write_text(RUNNER)
-    env = {**os.environ, "PYTHONPATH": str(SRC), "OMP_NUM_THREADS": "1"}
+    env = {**os.environ, "PYTHONPATH": str(SRC), "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
     args = [sys.executable, str(script), str(db), str(n), str(size), str(workers), "1" if reverse else "0"]
     return subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -241,7 +259,7 @@ def start_runner(tmp_path: Path, db: Path, n: int, size: int, workers: int = 1, 
 def test_killed_run_resumes_without_loss_or_recomputation(tmp_path: Path) -> None:
     db_path = tmp_path / "kill.db"
     n = 12
-    proc = start_runner(tmp_path, db_path, n, size=3)  # Cu55: EMT relaxations of ~0.3 s each
+    proc = start_runner(tmp_path, db_path, n, size=3)  # Cu55, FIRE: EMT relaxations of ~0.1-0.3 s each
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if db_path.exists() and len(ResultStore(db_path)) >= 2:
@@ -253,7 +271,7 @@ def test_killed_run_resumes_without_loss_or_recomputation(tmp_path: Path) -> Non
     assert db_integrity(db_path) == "ok"
     n_saved = len(ResultStore(db_path))
     assert 2 <= n_saved < n
-    jobs = cu_jobs(n, size=3)
+    jobs = cu_jobs(n, size=3, optimizer="FIRE")
     summary = run_jobs(jobs, "emt", store=db_path, workers=1, progress=False)
     assert (summary.reused, summary.computed, summary.failed) == (n_saved, n - n_saved, 0)
     assert len(ResultStore(db_path)) == n
@@ -285,6 +303,16 @@ def test_parallel_workers_match_serial(tmp_path: Path) -> None:
     assert np.allclose([r.energy_eV for r in parallel.results], [r.energy_eV for r in serial.results], atol=1e-8)
     assert all(r.settings["omp_num_threads"] == "1" for r in parallel.results)
     assert len(ResultStore(tmp_path / "p.db")) == 4
+
+
+def test_parallel_xtb_workers(tmp_path: Path) -> None:
+    jobs = [RelaxJob(molecule(m), "gas", "gas", m, kind="gas", max_steps=5) for m in ("CO", "H2", "CO2")]
+    summary = run_jobs(jobs, "gfn1", store=tmp_path / "x.db", workers=2, progress=False)
+    assert (summary.computed, summary.failed) == (3, 0)
+    assert {r.method_label for r in summary.results} == {"GFN1-xTB(Tel=300K)"}
+    stored = ResultStore(tmp_path / "x.db").get(summary.results[0].key)
+    assert stored.energy_eV == pytest.approx(summary.results[0].energy_eV)
+    assert stored.atoms.get_forces().shape == (2, 3)
 
 
 def test_policy_moves_the_whole_job_set_to_one_method(tmp_path: Path) -> None:

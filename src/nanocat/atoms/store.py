@@ -1,8 +1,9 @@
 """Relaxation results and their cache: one ase.db row per finished job, written the moment it finishes.
 
 Searchable key-value pairs of each row: ``key, system, site, adsorbate, orientation, kind, method,
-converged, status`` ("done", "failed", or "superseded" for a failure later retried successfully) and ``nanocat_version``; the full :class:`JobResult` (settings,
-provenance, error text) sits in the row's ``data``; the final geometry is the row's Atoms with a
+converged, status`` ("done", "failed", or "superseded" for a failure later retried successfully) and
+``nanocat_version``; the full :class:`JobResult` (settings, provenance, error text) sits in the row's
+``data``; the final geometry is the row's Atoms with a
 single-point calculator holding the energy (eV) and forces (eV/Å).
 """
 
@@ -13,10 +14,12 @@ import random
 import sqlite3
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field, fields, replace
+import copy
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from ase import Atoms
 
 from nanocat._version import __version__
@@ -71,9 +74,12 @@ class JobResult:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain-JSON form; the geometry is an ase.io.jsonio string."""
-        # not dataclasses.asdict: it deep-copies the Atoms with their calculator (tblite's is unpicklable)
-        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "atoms"}
+        # not dataclasses.asdict: it would deep-copy the Atoms and any live calculator attached to them
+        out = {f.name: copy.deepcopy(getattr(self, f.name)) for f in fields(self) if f.name != "atoms"}
         out["atoms"] = None if self.atoms is None else atoms_to_json(self.atoms)
+        calc = self.atoms.calc if self.atoms is not None else None
+        forces = calc.results.get("forces") if calc is not None else None
+        out["forces"] = None if forces is None else np.asarray(forces, dtype=float).tolist()
         return out
 
     @classmethod
@@ -81,7 +87,15 @@ class JobResult:
         """Inverse of :meth:`as_dict`."""
         data = dict(data)
         text = data.pop("atoms", None)
-        return cls(**data, atoms=None if text is None else atoms_from_json(text))
+        forces = data.pop("forces", None)
+        atoms = None if text is None else atoms_from_json(text)
+        if atoms is not None and data.get("energy_eV") is not None:
+            from ase.calculators.singlepoint import SinglePointCalculator
+
+            atoms.calc = SinglePointCalculator(
+                atoms, energy=data["energy_eV"], forces=None if forces is None else np.asarray(forces)
+            )
+        return cls(**data, atoms=atoms)
 
 
 def _is_transient(exc: sqlite3.OperationalError) -> bool:
@@ -116,7 +130,13 @@ class ResultStore:
             Path(self.url).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
         # No ase lock file: a killed writer would leave it behind and block every later run. SQLite's own
         # locks die with their process; writes take SQLite's write lock instead (see write()).
-        self._db = ase.db.connect(self.url, use_lock_file=False)
+        try:
+            self._db = ase.db.connect(self.url, use_lock_file=False)
+        except ValueError as exc:  # ase: "No file extension or database type given"
+            raise InputError(
+                f"cannot open result database {self.url!r}: {exc}; use a file ending in .db (SQLite) "
+                "or a postgresql:// URL"
+            ) from exc
         _retry(f"open {self.url}", self._db.count)  # creates the tables now, outside any write transaction
 
     def __repr__(self) -> str:
@@ -131,6 +151,7 @@ class ResultStore:
         """Rebuild a JobResult from its row (geometry from the row, the rest from ``data``)."""
         record = dict(row.data["result"])
         record.pop("atoms", None)
+        record.pop("forces", None)
         atoms = row.toatoms()
         if record.get("energy_eV") is None:
             atoms.calc = None
@@ -175,7 +196,7 @@ class ResultStore:
             "status": "done" if result.ok else "failed",
             "nanocat_version": __version__,
         }
-        data = {"result": replace(result, atoms=None, reused=False).as_dict()}
+        data = {"result": replace(result, atoms=None, reused=False).as_dict()}  # geometry: the row itself
         return int(_retry(f"write {self.url}", self._write_once, atoms, kvp, data, result.ok))
 
     def _write_once(self, atoms: Atoms, kvp: dict[str, Any], data: dict[str, Any], ok: bool) -> int:

@@ -74,12 +74,15 @@ def test_salt_takes_charge_from_counter_ion() -> None:
     f = parse_formula("[Cu25H22(PPh3)12]Cl")
     assert (f.charge, f.counter_ions, f.charge_source, f.electron_count) == (1, ("Cl",), "counter_ions", 2)
     assert f.composition is not None and "Cl" not in f.composition  # counter-ion is not part of the cluster ion
+    assert parse_formula("[Na][Au25(PET)18]").counter_ions == ("Na",)
     g = parse_formula("[TOA][Au25(PET)18]")
     assert (g.charge, g.counter_ions, g.electron_count) == (-1, ("TOA",), 8)
     assert parse_formula("[Au25(PET)18](SbF6)2").charge == 2
     assert parse_formula("[Au25(PET)18]2Cl").charge == 2
     assert parse_formula("[Cu25H22(PPh3)12]+Cl").charge == 1
     assert parse_formula("[Au25(PET)18]-[XYZ]").counter_ions == ("XYZ",)  # unknown ion, explicit charge
+    assert parse_formula("[Au25(PET)18]-TOA+").counter_ions == ("TOA",)  # the ion's own charge written
+    assert parse_formula("[Au25(PET)18]-[N(C8H17)4]").charge == -1
 
 
 def test_hydrides_written_anywhere_are_hydrides() -> None:
@@ -193,6 +196,11 @@ def test_unknown_metal_valence_is_a_clear_error() -> None:
     ("[Au25()18]", "empty parentheses"),
     ("[Au25(PET)18]2+Cl", "not balanced"),
     ("[Au25(PET)18]XYZ", "counter-ion"),
+    ("[TOA(][Au25(PET)18]-", "unreadable counter-ion"),
+    ("[Au25(PET)18]-[]", "unreadable counter-ion"),
+    ("Cu25H22(PPh3)12Q", "not an element"),
+    ("[Au25(PET)18][Ag25(SPhMe2)18]", "more than one cluster"),
+    ("[Na][TOA]", "no cluster"),
     ("[Au25Q(PET)18]", "not an element"),
     ("[Au25C(PET)18]", "bare 'C'"),
     ("[Au25(PET)18]-" + "x" * 600, "longer than"),

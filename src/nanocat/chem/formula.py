@@ -30,6 +30,8 @@ _SUPERSCRIPT = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": 
                 "⁹": "9", "⁺": "+", "⁻": "-"}
 _CHARGE_BODY = r"(?:[1-9]\d{0,2}[+-]|[+-](?:[1-9]\d{0,2})?|0)"
 _CHARGE_AFTER_BRACKET = re.compile(rf"\^\{{{_CHARGE_BODY}\}}|\^{_CHARGE_BODY}|[1-9]\d{{0,2}}[+-]|[+-](?:[1-9]\d{{0,2}})?|0")
+_ION_NAME = re.compile(r"[A-Za-z][A-Za-z0-9()]*")
+_ION_CHARGE = re.compile(r"\^?\{?(?:[1-9]?[+-])\}?")
 _CHARGE_AT_END = re.compile(rf"(?:\^\{{{_CHARGE_BODY}\}}|\^{_CHARGE_BODY}|[+-](?:[1-9]\d{{0,2}})?)$")
 
 #: Charges of common counter-ions (TOA = tetraoctylammonium, TBA = tetrabutylammonium, PPN =
@@ -269,9 +271,11 @@ def _counter_ions(piece: str, text: str) -> list[str]:
                 name, count, i = piece[i:end], 1, end
             else:
                 count, i = read_count(piece, i + len(name))
-        if not name:
-            raise _fail(text, "empty counter-ion")
+        if not _ION_NAME.fullmatch(name) or name.count("(") != name.count(")"):
+            raise _fail(text, f"unreadable counter-ion {name!r}")
         ions += [name] * (mult * count)
+        annotation = _ION_CHARGE.match(piece, i)  # "TOA+", "Cl^-": the ion's own charge, already in the table
+        i = annotation.end() if annotation else i
     return ions
 
 
@@ -333,15 +337,20 @@ def _parse(s: str, text: str, library: LigandLibrary) -> ClusterFormula:
             charge, s = _charge_value(m.group()), s[:m.start()]
         body = s
     else:
-        parsed, first_error = [], None
+        parsed: list[tuple[int, int, int]] = []
+        first_error: ValueError | None = None
         for start, end in groups:
+            if s[start + 1:end] in COUNTER_ION_CHARGES:  # [Na], [TOA]: a counter-ion, not a cluster
+                continue
             try:
                 parsed.append((sum(_parse_body(s[start + 1:end], library, text)[0].values()), start, end))
-            except FormulaError as exc:
+            except ValueError as exc:  # FormulaError, or unbalanced brackets inside a counter-ion group
                 first_error = first_error or exc
         if not parsed:
-            raise first_error  # type: ignore[misc]
-        _, start, end = max(parsed)
+            raise first_error or _fail(text, "no cluster in square brackets")
+        if len(parsed) > 1:
+            raise _fail(text, "more than one cluster in square brackets; give one cluster ion per formula")
+        _, start, end = parsed[0]
         body, prefix, suffix = s[start + 1:end], s[:start], s[end + 1:]
         m = _CHARGE_AFTER_BRACKET.match(suffix)
         if m is not None and (m.group() != "0" or m.end() == len(suffix)):

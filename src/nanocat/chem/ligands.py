@@ -81,6 +81,8 @@ class Ligand:
         anchor = (self.anchor,) if isinstance(self.anchor, str) else tuple(self.anchor)
         object.__setattr__(self, "anchor", anchor)
         aliases = (self.aliases,) if isinstance(self.aliases, str) else tuple(self.aliases)
+        if any(not isinstance(a, str) or not ligand_key(a) for a in aliases):
+            raise InputError(f"{label}: aliases must be non-empty strings, got {list(aliases)}")
         object.__setattr__(self, "aliases", aliases)
         if self.kind not in ("X", "L"):
             raise InputError(f"{label}: kind must be 'X' (one-electron-withdrawing) or 'L' (neutral donor), "
@@ -248,15 +250,16 @@ class LigandLibrary:
         if not isinstance(ligand, Ligand):
             raise InputError(f"register() expects a Ligand, got {type(ligand).__name__}")
         own = ligand_key(ligand.name)
-        if own in self._by_key and not replace:
-            raise InputError(f"ligand {ligand.name!r} is already in the library (as "
-                             f"{self._by_key[own]!r}); pass replace=True to overwrite it")
-        if own in self._by_key:
-            self._remove(self._by_key[own])
+        replaced = self._by_key.get(own)
+        if replaced is not None and not replace:
+            raise InputError(f"ligand {ligand.name!r} is already in the library (as {replaced!r}); "
+                             "pass replace=True to overwrite it")
         keys = {own, *(ligand_key(a) for a in ligand.aliases)}
-        clashes = sorted({self._by_key[k] for k in keys if k in self._by_key})
+        clashes = sorted({self._by_key[k] for k in keys if k in self._by_key} - {replaced})
         if clashes:
             raise InputError(f"ligand {ligand.name!r}: an alias clashes with ligand(s) {clashes} already in the library")
+        if replaced is not None:
+            self._remove(replaced)
         self._ligands[ligand.name] = ligand
         self._by_key.update(dict.fromkeys(keys, ligand.name))
         return ligand

@@ -34,7 +34,7 @@ def register(app: typer.Typer) -> None:
         ligand_file: Path | None = typer.Option(None, "--ligand-file", help="YAML file of extra ligands."),
     ) -> None:
         """Parse a cluster formula: metals, ligands (X/L), charge, superatom electrons, composition, mass."""
-        from nanocat.chem import parse_formula
+        from nanocat.chem import VALENCE_ELECTRONS, parse_formula
 
         parsed = parse_formula(formula, _library(ligand_file))
         record = parsed.as_dict()
@@ -44,13 +44,15 @@ def register(app: typer.Typer) -> None:
         oxidation = record["formal_oxidation_states"]
         rows = [
             ("formula", record["canonical"]),
-            ("charge", f"{parsed.charge:+d}" + (" (from counter-ions)" if parsed.charge_source == "counter_ions"
-                                                else "")),
+            ("charge", (f"{parsed.charge:+d}" if parsed.charge else "0")
+             + (" (from counter-ions)" if parsed.charge_source == "counter_ions" else "")),
             ("metals", _fmt_counts(record["metals"])),
             ("hydrides", parsed.hydrides),
             ("X-type electrons withdrawn", parsed.x_electrons),
-            ("superatom electrons", record["electron_count"]),
-            ("formal oxidation states", _fmt_counts(oxidation)),
+            ("superatom electrons", record["electron_count"] if record["electron_count"] is not None
+             else "– (no superatom valence for " + ", ".join(sorted(set(parsed.metals) - set(VALENCE_ELECTRONS))) + ")"),
+            ("formal oxidation states", None if oxidation is None
+             else ", ".join(f"{state}: {n}" for state, n in oxidation.items())),
             ("composition", _fmt_counts(record["composition"])),
             ("molar mass / g mol-1", None if record["molar_mass_g_mol"] is None
              else f"{record['molar_mass_g_mol']:.2f}"),

@@ -56,7 +56,8 @@ def test_cu12co_cobalt_top_is_its_own_class() -> None:
     sites = SiteFinder(kinds=("top", "bridge", "hollow")).find(build_cluster("Cu12Co"))
     co_top = [s for s in sites if s.kind == "top" and "Co" in s.elements]
     assert len(co_top) == 1 and co_top[0].multiplicity == 1 and co_top[0].label == "top:Co"
-    assert Counter(s.multiplicity for s in sites if s.kind == "top") == {1: 2, 5: 2}  # Co, the opposite Cu; 2 rings of 5
+    # tops: Co, the Cu opposite to it, and two rings of 5 Cu
+    assert Counter(s.multiplicity for s in sites if s.kind == "top") == {1: 2, 5: 2}
     assert any(s.label == "bridge:Cu-Co" and s.multiplicity == 5 for s in sites)
     assert sum(s.multiplicity for s in sites) == 62  # every candidate is accounted for once
 

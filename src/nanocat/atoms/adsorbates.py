@@ -3,7 +3,8 @@
 Internal geometries come from ASE's G2 set (``ase.build.molecule``; MP2/6-31G* geometries of Curtiss et
 al., J. Chem. Phys. 1997, 106, 1063) with atoms deleted where the adsorbate is a fragment (COOH = HCOOH
 minus its C-H hydrogen, OCHO = HCOOH minus its O-H hydrogen, COH/CHOH = CH3OH minus C-H hydrogens,
-OCCO = cis-glyoxal minus both H, so that both O point away from a C,C-bound bridge). They are starting geometries: relax before reading energies.
+OCCO = cis-glyoxal minus both H, so that both O point away from a C,C-bound bridge). They are starting
+geometries: relax before reading energies.
 
 Placement (:func:`adsorbate_candidates`): the binding atom sits on the site normal at the height that
 puts it ``r_cov(binding) + r_cov(site atom)`` (ASE covalent radii) from the site atoms; the rest of the
@@ -140,7 +141,7 @@ def _local_frame(mol: Atoms, binding: tuple[int, ...]) -> np.ndarray:
         else:  # the rest sits symmetric about the binding axis (eta2-CH2O): stand the molecular plane up
             perp = pos - np.outer(pos @ axis, axis)
             k = int(np.argmax(np.linalg.norm(perp, axis=1)))
-            ref = perp[k] if np.linalg.norm(perp[k]) > 1e-3 else np.cross(axis, [1.0, 0, 0]) + np.cross(axis, [0, 1.0, 0])
+            ref = perp[k] if np.linalg.norm(perp[k]) > 1e-3 else np.cross(axis, [1.0, 0.3, 0.1])
             z = np.cross(axis, ref)
             z /= np.linalg.norm(z)
         y = np.cross(z, axis)
@@ -277,7 +278,7 @@ def _unit_or(v: np.ndarray, fallback: np.ndarray) -> np.ndarray:
 
 def _place(local: np.ndarray, frame: np.ndarray, base: np.ndarray, height: float, angle_deg: float,
            tilt_deg: float = 0.0) -> np.ndarray:
-    """Local positions tilted about x by ``tilt_deg``, rotated about z by ``angle_deg``, lifted, put in the site frame."""
+    """Local positions tilted about x (``tilt_deg``), turned about z (``angle_deg``), lifted (Å), in the site frame."""
     t, u = np.radians(angle_deg), np.radians(tilt_deg)
     rz = np.array([[np.cos(t), -np.sin(t), 0.0], [np.sin(t), np.cos(t), 0.0], [0.0, 0.0, 1.0]])
     rx = np.array([[1.0, 0.0, 0.0], [0.0, np.cos(u), -np.sin(u)], [0.0, np.sin(u), np.cos(u)]])

@@ -5,7 +5,8 @@ Algorithm (all distances in Å, neighbours from ``ase.neighborlist`` with ``natu
 1. Bonds: a pair is bonded below ``f * (r_i + r_j)`` with ASE's covalent radii ``r`` and
    ``f`` = :data:`METAL_METAL_FACTOR` for metal-metal pairs (metal-metal distances in clusters run up to
    ~1.2x the covalent sum: 3.1-3.3 Å inside the Au13 core of Au25), :data:`METAL_H_FACTOR` for metal-H
-   (μ4-μ5 hydrides sit up to ~2.0 Å from Cu) and :data:`COVALENT_FACTOR` otherwise (1.2: ASE radii put H-H at 0.62 Å, H2 is 0.74 Å).
+   (μ4-μ5 hydrides sit up to ~2.0 Å from Cu) and :data:`COVALENT_FACTOR` otherwise (1.2: ASE radii put
+   H-H at 0.62 Å, H2 is 0.74 Å).
 2. Ligands are the connected components of the non-metal bond graph that touch a metal; their anchor
    atoms (S, Se, P, C, O, N, halide) are the atoms bonded to metals. A lone H bonded only to metals is a
    hydride.

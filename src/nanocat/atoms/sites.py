@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 SiteKind = Literal["top", "bridge", "hollow", "vacancy", "ligand", "hydride"]
 SITE_KINDS: tuple[str, ...] = get_args(SiteKind)
+METAL_SITE_KINDS = ("top", "bridge", "hollow")
 DedupMethod = Literal["auto", "geometry", "graph"]
 WL_ITERATIONS = 4
 HOLLOW_MIN_COS = 0.5
@@ -201,7 +202,7 @@ class SiteFinder:
             sites.append(Site(ref.kind, label, ref.indices, tuple(float(x) for x in ref.position),
                               tuple(float(x) for x in ref.normal), elements,
                               tuple(c.indices for c in group), ref.removed, ref.anchor,
-                              _site_gcn(ref.indices, cn, metal_nn) if ref.kind in ("top", "bridge", "hollow") else None))
+                              _site_gcn(ref.indices, cn, metal_nn) if ref.kind in METAL_SITE_KINDS else None))
         seen = Counter(s.label for s in sites)
         numbered: Counter[str] = Counter()
         out = []
@@ -313,7 +314,7 @@ def _graph_signatures(atoms: Atoms, cands: list[_Candidate], framework: list[int
         sub = nx.weisfeiler_lehman_subgraph_hashes(graph(with_mm), node_attr="label", iterations=WL_ITERATIONS)
         hashes[with_mm] = {n: h[-1] if h else "" for n, h in sub.items()}
     for c in cands:
-        h = hashes[c.kind in ("top", "bridge", "hollow")]
+        h = hashes[c.kind in METAL_SITE_KINDS]
         extra = [c.anchor] if c.anchor is not None else [i for i in c.removed if i in nodes]
         c.signature = tuple(sorted(h.get(i, symbols[i]) for i in c.indices)) + ("|",) + tuple(
             sorted(h.get(i, symbols[i]) for i in extra))

@@ -103,7 +103,7 @@ def test_ocho_bidentate_on_bridge(cu13_sites) -> None:
 
 def test_adsorbate_on_dethiolated_au25(structures_dir) -> None:
     atoms = read_structure(structures_dir / "NC_Database__sch3_protected__025_18_minus1_cp2k_opt.xyz", charge=-1)
-    vac = next(s for s in SiteFinder(kinds=("vacancy",)).find(atoms) if s.multiplicity == 12)
+    vac = next(s for s in SiteFinder(kinds=("vacancy",)).find(atoms) if s.n_equivalent == 12)
     cands = adsorbate_candidates(atoms, vac, "COOH")
     modes = {c.info["mode"] for c in cands}
     # bridging the two exposed Au, and on top of each of them pointing into the vacated S position

@@ -73,7 +73,7 @@ class Site:
     gcn: float | None = None
 
     @property
-    def multiplicity(self) -> int:
+    def n_equivalent(self) -> int:
         """How many symmetry-equivalent sites this one stands for."""
         return max(1, len(self.equivalent))
 

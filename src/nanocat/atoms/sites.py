@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal, get_args
 
 import numpy as np
@@ -79,8 +79,6 @@ class Site:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dictionary."""
-        from dataclasses import asdict
-
         return asdict(self)
 
     @classmethod
@@ -209,7 +207,7 @@ class SiteFinder:
         for s in sites:
             if seen[s.label] > 1:
                 numbered[s.label] += 1
-                s = Site(**{**s.__dict__, "label": f"{s.label}#{numbered[s.label]}"})
+                s = replace(s, label=f"{s.label}#{numbered[s.label]}")
             out.append(s)
         return out
 

@@ -308,18 +308,20 @@ def _check_formula(formula: str, charge: int, composition: dict[str, int]) -> st
     return f"mismatch: chem composition {dict(parsed_comp)} vs structure {composition}"
 
 
-def analyze_structure(atoms: Atoms, charge: int | None = None) -> StructureAnalysis:
+def analyze_structure(atoms: Atoms, charge: int | None = None, bonds: Bonds | None = None) -> StructureAnalysis:
     """Analyse a cluster (Å): core/shell/staples, CN/GCN, ligands, implied formula, hydrides, contacts.
 
-    ``charge`` (e) defaults to ``atoms.info["charge"]`` (0 when absent). See the module docstring for the
-    numbered algorithm.
+    ``charge`` (e) defaults to ``atoms.info["charge"]`` (0 when absent); ``bonds`` is
+    :func:`find_bonds` of the same structure when the caller already has it. See the module docstring
+    for the numbered algorithm.
     """
     atoms = atoms.copy()
     if len(atoms) == 0:
         raise StructureError("cannot analyse an empty structure")
     q = int(atoms.info.get("charge", 0) if charge is None else charge)
     symbols = atoms.get_chemical_symbols()
-    bonds = find_bonds(atoms)
+    if bonds is None or len(bonds.neighbors) != len(atoms):
+        bonds = find_bonds(atoms)
     metals = list(bonds.metals)
     if not metals:
         raise StructureError(f"{atoms.info.get('name', 'structure')}: no metal atoms ({atoms.get_chemical_formula()})")

@@ -142,9 +142,9 @@ class SiteFinder:
     def find(self, atoms: Atoms, analysis: StructureAnalysis | None = None) -> list[Site]:
         """Unique sites of ``atoms`` (not modified); sets ``n_candidates`` and ``n_unique``."""
         atoms = atoms.copy()
-        an = analysis if analysis is not None else analyze_structure(atoms)
-        self.analysis = an
         bonds = find_bonds(atoms)
+        an = analysis if analysis is not None else analyze_structure(atoms, bonds=bonds)
+        self.analysis = an
         metals = [m.index for m in an.metal_sites]
         centre = atoms.positions[metals].mean(axis=0)
         cands = _metal_candidates(atoms, an, bonds, centre, self.kinds) + \

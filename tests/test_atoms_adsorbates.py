@@ -103,9 +103,11 @@ def test_ocho_bidentate_on_bridge(cu13_sites) -> None:
 
 def test_adsorbate_on_dethiolated_au25(structures_dir) -> None:
     atoms = read_structure(structures_dir / "NC_Database__sch3_protected__025_18_minus1_cp2k_opt.xyz", charge=-1)
-    vac = next(s for s in SiteFinder(kinds=("vacancy",)).find(atoms) if s.multiplicity == 12)
+    vac = next(s for s in SiteFinder(kinds=("vacancy",)).find(atoms) if s.n_equivalent == 12)
     cands = adsorbate_candidates(atoms, vac, "COOH")
-    assert cands
+    modes = {c.info["mode"] for c in cands}
+    # bridging the two exposed Au, and on top of each of them pointing into the vacated S position
+    assert modes == {"monodentate", *(f"monodentate-top:{i}" for i in vac.indices)}
     for c in cands:
         assert c.get_chemical_formula() == "C18H52Au25O2S17"  # Au25(SCH3)17 + COOH
         assert c.info["charge"] == -1 and c.info["multiplicity"] == 1

@@ -23,7 +23,7 @@ PROTECTED = {
 def _by_kind(sites: list[Site]) -> dict[str, list[int]]:
     out: dict[str, list[int]] = {}
     for s in sites:
-        out.setdefault(s.kind, []).append(s.multiplicity)
+        out.setdefault(s.kind, []).append(s.n_equivalent)
     return {k: sorted(v) for k, v in out.items()}
 
 
@@ -47,7 +47,7 @@ def test_cu55_vertex_and_edge_classes() -> None:
     # Mackay Cu55: 12 vertex + 30 edge atoms; 60 vertex-edge + 60 edge-edge bridges; 60 + 20 hollows
     assert _by_kind(sites) == {"top": [12, 30], "bridge": [60, 60], "hollow": [20, 60]}
     assert finder.n_candidates == 242 and finder.n_unique == 6
-    gcn = {s.multiplicity: s.gcn for s in sites if s.kind == "top"}
+    gcn = {s.n_equivalent: s.gcn for s in sites if s.kind == "top"}
     assert gcn[12] == pytest.approx((12 + 5 * 8) / 12, abs=1e-4)  # vertex: 1 inner-shell atom + 5 edge atoms (CN 8)
     assert gcn[12] < gcn[30]  # vertices are the least coordinated sites
 
@@ -55,10 +55,11 @@ def test_cu55_vertex_and_edge_classes() -> None:
 def test_cu12co_cobalt_top_is_its_own_class() -> None:
     sites = SiteFinder(kinds=("top", "bridge", "hollow")).find(build_cluster("Cu12Co"))
     co_top = [s for s in sites if s.kind == "top" and "Co" in s.elements]
-    assert len(co_top) == 1 and co_top[0].multiplicity == 1 and co_top[0].label == "top:Co"
-    assert Counter(s.multiplicity for s in sites if s.kind == "top") == {1: 2, 5: 2}  # Co, the opposite Cu; 2 rings of 5
-    assert any(s.label == "bridge:Cu-Co" and s.multiplicity == 5 for s in sites)
-    assert sum(s.multiplicity for s in sites) == 62  # every candidate is accounted for once
+    assert len(co_top) == 1 and co_top[0].n_equivalent == 1 and co_top[0].label == "top:Co"
+    # tops: Co, the Cu opposite to it, and two rings of 5 Cu
+    assert Counter(s.n_equivalent for s in sites if s.kind == "top") == {1: 2, 5: 2}
+    assert any(s.label == "bridge:Cu-Co" and s.n_equivalent == 5 for s in sites)
+    assert sum(s.n_equivalent for s in sites) == 62  # every candidate is accounted for once
 
 
 def test_centre_dopant_keeps_icosahedral_site_classes() -> None:
@@ -74,7 +75,7 @@ def test_m25_thiolate_sites_fall_into_two_classes(structures_dir, key: str) -> N
     sites = finder.find(atoms)
     assert finder.method_used == "graph"
     assert _by_kind(sites) == {"vacancy": [6, 12], "ligand": [6, 12]}
-    labels = {s.label: s.multiplicity for s in sites if s.kind == "vacancy"}
+    labels = {s.label: s.n_equivalent for s in sites if s.kind == "vacancy"}
     # 12 terminal S bind a core-shell atom and a staple atom; 6 central S bind two staple atoms
     assert labels == {f"vacancy:SCH3/{metal}(shell)-{metal}(staple)": 12,
                       f"vacancy:SCH3/{metal}(staple)-{metal}(staple)": 6}
@@ -90,7 +91,7 @@ def test_geometric_dedup_on_a_relaxed_shell_is_too_strict(structures_dir) -> Non
 def test_dethiolated_au25_site_structure(structures_dir) -> None:
     name, q, _ = PROTECTED["Au25"]
     atoms = read_structure(structures_dir / name, charge=q)
-    vac = next(s for s in SiteFinder(kinds=("vacancy",)).find(atoms) if s.multiplicity == 12)
+    vac = next(s for s in SiteFinder(kinds=("vacancy",)).find(atoms) if s.n_equivalent == 12)
     assert len(vac.removed) == 5 and sorted(atoms[i].symbol for i in vac.removed) == ["C", "H", "H", "H", "S"]
     new = site_structure(atoms, vac)
     assert len(new) == 110 and len(atoms) == 115

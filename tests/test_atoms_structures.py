@@ -97,3 +97,29 @@ def test_structure_hash_is_stable_and_sensitive() -> None:
     assert structure_hash(build_cluster("Cu13", charge=1)) != structure_hash(a)
     assert structure_hash(build_cluster("Cu13", multiplicity=4)) != structure_hash(a)
     assert structure_hash(build_cluster("Cu12Co")) != structure_hash(a)
+
+
+@pytest.mark.parametrize("suffix", ["cif", "traj", "vasp", "json", "db", "pdb"])
+def test_garbage_in_any_format_is_a_structure_error(tmp_path, suffix: str) -> None:
+    path = tmp_path / f"garbage.{suffix}"
+    path.write_text("garbage line 1\n2 3 four\n")
+    with pytest.raises(StructureError, match=f"garbage.{suffix}"):
+        read_structure(path)
+
+
+def test_binary_junk_is_a_structure_error(tmp_path) -> None:
+    path = tmp_path / "image.xyz"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00binary")
+    with pytest.raises(StructureError, match="image.xyz"):
+        read_structure(path)
+
+
+def test_round_trip_through_an_ase_file(tmp_path) -> None:
+    from ase.io import write
+
+    cu = build_cluster("Cu12Co")
+    write(tmp_path / "cu12co.extxyz", cu)
+    back = read_structure(tmp_path / "cu12co.extxyz", charge=1)
+    assert back.get_chemical_symbols() == cu.get_chemical_symbols()
+    assert np.allclose(back.positions, cu.positions)
+    assert back.info["charge"] == 1 and back.info["multiplicity"] == 1  # 375 - 1 electrons

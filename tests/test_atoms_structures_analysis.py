@@ -151,3 +151,28 @@ def test_gcn_of_a_111_terrace_is_7_5() -> None:
 def test_formula_check_uses_the_charge(structures_dir) -> None:
     an = analyze_structure(_load(structures_dir, "Au25"), charge=-3)
     assert an.charge == -3 and an.formula_check == "consistent with chem.parse_formula"
+
+
+def test_ligand_kinds_on_a_synthetic_au13() -> None:
+    """Au13 with a chloride, a PH3 and an alkynyl (C≡C-H) on three vertices."""
+    au = build_cluster("Au13")
+    p = au.positions
+
+    def out(i: int, d: float) -> np.ndarray:
+        return p[i] + d * p[i] / np.linalg.norm(p[i])
+
+    u = p[2] / np.linalg.norm(p[2])
+    v = np.cross(u, [0, 0, 1.0])
+    v /= np.linalg.norm(v)
+    w = np.cross(u, v)
+    phos = out(2, 2.3)
+    hs = [phos + 0.5 * u + 1.3 * (np.cos(t) * v + np.sin(t) * w) for t in (0.0, 2.094, 4.189)]
+    atoms = au + Atoms("Cl", positions=[out(1, 2.3)]) + Atoms("PH3", positions=[phos, *hs]) + \
+        Atoms("C2H", positions=[out(3, 2.0), out(3, 3.2), out(3, 4.26)])
+    atoms.info.update(au.info, charge=0)
+    an = analyze_structure(atoms)
+    kinds = {lig.kind: (lig.formula, lig.metal_indices) for lig in an.ligands}
+    assert kinds == {"halide": ("Cl", (1,)), "phosphine": ("PH3", (2,)), "alkynyl": ("C2H", (3,))}
+    assert an.implied_formula.startswith("Au13") and "Cl" in an.implied_formula and "(Cl)" not in an.implied_formula
+    assert not an.hydrides  # H on P or C is not a hydride
+    assert len(an.exposed_metal_indices) == 9

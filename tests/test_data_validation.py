@@ -176,3 +176,17 @@ def test_random_mutations_raise_only_data_error(doc_index: int, pick: int, actio
         read_study(Path("mutated.yaml"), text=text, known_catalysts=_KNOWN, curated=True)
     except DataError as exc:
         assert str(exc).startswith("mutated.yaml"), str(exc)
+
+
+def test_given_metals_and_charge_must_agree_with_the_formula() -> None:
+    text = GOOD.replace("    kind: cluster\n", "    kind: cluster\n    metals: {Cu: 13}\n", 1)
+    assert "metals {'Cu': 13} disagree with formula" in _error(text)
+    text = GOOD.replace("    kind: cluster\n", "    kind: cluster\n    charge: -1\n", 1)
+    assert "charge -1 disagrees with formula" in _error(text)
+
+
+def test_every_curated_study_round_trips() -> None:
+    from nanocat.data import Study, list_studies
+
+    for study in list_studies(include_user=False):
+        assert Study.model_validate(study.model_dump()) == study

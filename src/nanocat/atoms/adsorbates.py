@@ -3,7 +3,8 @@
 Internal geometries come from ASE's G2 set (``ase.build.molecule``; MP2/6-31G* geometries of Curtiss et
 al., J. Chem. Phys. 1997, 106, 1063) with atoms deleted where the adsorbate is a fragment (COOH = HCOOH
 minus its C-H hydrogen, OCHO = HCOOH minus its O-H hydrogen, COH/CHOH = CH3OH minus C-H hydrogens,
-OCCO = cis-glyoxal minus both H, so that both O point away from a C,C-bound bridge). They are starting geometries: relax before reading energies.
+OCCO = cis-glyoxal minus both H, so that both O point away from a C,C-bound bridge). They are starting
+geometries: relax before reading energies.
 
 Placement (:func:`adsorbate_candidates`): the binding atom sits on the site normal at the height that
 puts it ``r_cov(binding) + r_cov(site atom)`` (ASE covalent radii) from the site atoms; the rest of the
@@ -140,7 +141,7 @@ def _local_frame(mol: Atoms, binding: tuple[int, ...]) -> np.ndarray:
         else:  # the rest sits symmetric about the binding axis (eta2-CH2O): stand the molecular plane up
             perp = pos - np.outer(pos @ axis, axis)
             k = int(np.argmax(np.linalg.norm(perp, axis=1)))
-            ref = perp[k] if np.linalg.norm(perp[k]) > 1e-3 else np.cross(axis, [1.0, 0, 0]) + np.cross(axis, [0, 1.0, 0])
+            ref = perp[k] if np.linalg.norm(perp[k]) > 1e-3 else np.cross(axis, [1.0, 0.3, 0.1])
             z = np.cross(axis, ref)
             z /= np.linalg.norm(z)
         y = np.cross(z, axis)
@@ -151,7 +152,7 @@ def _local_frame(mol: Atoms, binding: tuple[int, ...]) -> np.ndarray:
     return pos @ _rotation_to(up / np.linalg.norm(up), np.array([0, 0, 1.0])).T
 
 
-def _site_frame(base: np.ndarray, normal: np.ndarray, ref: np.ndarray) -> np.ndarray:
+def _site_frame(normal: np.ndarray, ref: np.ndarray) -> np.ndarray:
     """Rows x, y, z of a right-handed frame with z = site normal and x along ``ref`` projected."""
     z = normal / np.linalg.norm(normal)
     x = ref - (ref @ z) * z
@@ -170,9 +171,11 @@ def adsorbate_candidates(atoms: Atoms, site: Site, adsorbate: str, n_orientation
 
     Sites with ``removed`` atoms (ligand vacancy, donated hydride) are first turned into
     :func:`~nanocat.atoms.sites.site_structure`. Returns monodentate placements rotated by
-    360°/``n_orientations`` about the normal, plus bidentate ones on two-metal sites where the adsorbate
-    has a bidentate mode; ``info`` holds adsorbate, species, site_label, orientation, mode,
-    adsorbate_indices, binding_index (and binding_indices), charge and multiplicity.
+    360°/``n_orientations`` about the normal; on such sites with several exposed metals also
+    monodentate placements on top of each of them, pointing into the vacancy (mode
+    ``monodentate-top:<index>``); and bidentate ones on two-metal sites where the adsorbate has a
+    bidentate mode. ``info`` holds adsorbate, species, site_label, orientation, mode, adsorbate_indices,
+    binding_index (and binding_indices, bound_to), tilt_deg, lift_A, charge and multiplicity.
     """
     if adsorbate not in ADSORBATES:
         raise InputError(f"unknown adsorbate {adsorbate!r}; known: {', '.join(ADSORBATES)}")
@@ -192,18 +195,26 @@ def adsorbate_candidates(atoms: Atoms, site: Site, adsorbate: str, n_orientation
     base = tpos.mean(axis=0)
     normal = np.asarray(site.normal, dtype=float)
     ref = tpos[1] - tpos[0] if len(targets) > 1 else np.cross(normal, [0.0, 0.0, 1.0]) + np.cross(normal, [1.0, 0, 0])
-    frame = _site_frame(base, normal, ref)
     mol = spec.geometry()
     r_site = float(np.mean([_radius(host[i].symbol) for i in targets]))
-    placements: list[tuple[str, int, float, tuple[int, ...], np.ndarray, float]] = []
+    placements: list[_Placement] = []
 
     local = _local_frame(mol, (spec.binding,))
     d = _radius(mol[spec.binding].symbol) + r_site
     spread = float(np.max(np.linalg.norm(tpos - base, axis=1))) if len(targets) > 1 else 0.0
     h = float(np.sqrt(max(d * d - spread * spread, MIN_HEIGHT_A ** 2)))
-    for k in range(n_orientations):
-        angle = 360.0 * k / n_orientations
-        placements.append(("monodentate", k, angle, (spec.binding,), local, h))
+    frame = _site_frame(normal, ref)
+    placements += [_Placement("monodentate", k, 360.0 * k / n_orientations, (spec.binding,), targets, local, h,
+                              base, frame) for k in range(n_orientations)]
+    if site.removed and len(targets) > 1:
+        # a vacated anchor exposes each metal it bound: also bind on top of each, pointing at the vacancy
+        hole = np.asarray(site.position, dtype=float)
+        for t in targets:
+            pos_t = host.positions[t]
+            top_frame = _site_frame(_unit_or(hole - pos_t, normal), ref)
+            d_t = _radius(mol[spec.binding].symbol) + _radius(host[t].symbol)
+            placements += [_Placement(f"monodentate-top:{t}", k, 360.0 * k / n_orientations, (spec.binding,), (t,),
+                                      local, d_t, pos_t, top_frame) for k in range(n_orientations)]
     if spec.bidentate is not None and len(targets) == 2:
         pair = (spec.binding, spec.bidentate)
         local2 = _local_frame(mol, pair)
@@ -212,39 +223,62 @@ def adsorbate_candidates(atoms: Atoms, site: Site, adsorbate: str, n_orientation
         d2 = _radius(mol[spec.bidentate].symbol) / 2 + _radius(mol[spec.binding].symbol) / 2 + r_site
         h2 = float(np.sqrt(max(d2 * d2 - ((d_mm - span) / 2) ** 2, MIN_HEIGHT_A ** 2)))
         flips = (0.0,) if mol[pair[0]].symbol == mol[pair[1]].symbol else (0.0, 180.0)
-        for k, angle in enumerate(flips):
-            placements.append(("bidentate", k, angle, pair, local2, h2))
+        placements += [_Placement("bidentate", k, angle, pair, targets, local2, h2, base, frame)
+                       for k, angle in enumerate(flips)]
 
-    out = []
-    for mode, k, angle, binding, local_pos, height in placements:
-        new = None
-        for tilt, lift in _RETRIES:
-            trial = host.copy()
-            n0 = len(trial)
-            trial += Atoms(mol.get_chemical_symbols(), positions=_place(local_pos, frame, base, height + lift, angle, tilt))
-            if _clear(trial, n0, [n0 + b for b in binding], list(targets)):
-                new = trial
-                break
-        if new is None:
-            log.debug("%s on %s (%s, %.0f°) clashes with the cluster: dropped", adsorbate, site.label, mode, angle)
-            continue
-        charge = int(host.info.get("charge", 0))
-        new.info.update(
-            adsorbate=adsorbate, species=spec.species, site_label=site.label, orientation=k, rotation_deg=angle,
-            mode=mode, tilt_deg=tilt, lift_A=lift, adsorbate_indices=list(range(n0, len(new))), binding_index=n0 + binding[0],
-            binding_indices=[n0 + b for b in binding], charge=charge,
-            multiplicity=lowest_multiplicity(new, charge),
-            name=f"{host.info.get('name', host.get_chemical_formula())}+{adsorbate}@{site.label}",
-            source=f"{host.info.get('source', 'structure')}; {adsorbate} placed by nanocat.atoms.adsorbates")
-        out.append(new)
+    out = [new for p in placements if (new := _realise(host, mol, p, adsorbate, spec, site)) is not None]
     if not out:
         log.warning("no clash-free placement of %s on %s", adsorbate, site.label)
     return out
 
 
+@dataclass(frozen=True)
+class _Placement:
+    """One placement recipe: mode, orientation, binding atoms, the atoms they bind, local geometry, frame."""
+
+    mode: str
+    orientation: int
+    angle_deg: float
+    binding: tuple[int, ...]
+    targets: tuple[int, ...]
+    local: np.ndarray
+    height: float
+    base: np.ndarray
+    frame: np.ndarray
+
+
+def _realise(host: Atoms, mol: Atoms, p: _Placement, adsorbate: str, spec: AdsorbateSpec, site: Site) -> Atoms | None:
+    """The placed structure (retrying tilts and lifts on clashes), or None when every retry clashes."""
+    for tilt, lift in _RETRIES:
+        new = host.copy()
+        n0 = len(new)
+        new += Atoms(mol.get_chemical_symbols(), positions=_place(p.local, p.frame, p.base, p.height + lift,
+                                                                  p.angle_deg, tilt))
+        if not _clear(new, n0, [n0 + b for b in p.binding], list(p.targets)):
+            continue
+        charge = int(host.info.get("charge", 0))
+        new.info.update(
+            adsorbate=adsorbate, species=spec.species, site_label=site.label, orientation=p.orientation,
+            rotation_deg=p.angle_deg, mode=p.mode, tilt_deg=tilt, lift_A=lift,
+            adsorbate_indices=list(range(n0, len(new))), binding_index=n0 + p.binding[0],
+            binding_indices=[n0 + b for b in p.binding], bound_to=list(p.targets), charge=charge,
+            multiplicity=lowest_multiplicity(new, charge),
+            name=f"{host.info.get('name', host.get_chemical_formula())}+{adsorbate}@{site.label}",
+            source=f"{host.info.get('source', 'structure')}; {adsorbate} placed by nanocat.atoms.adsorbates")
+        return new
+    log.debug("%s on %s (%s, %.0f°) clashes with the cluster: dropped", adsorbate, site.label, p.mode, p.angle_deg)
+    return None
+
+
+def _unit_or(v: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    """Unit vector along ``v``, or ``fallback`` when ``v`` vanishes."""
+    n = float(np.linalg.norm(v))
+    return v / n if n > 1e-6 else fallback
+
+
 def _place(local: np.ndarray, frame: np.ndarray, base: np.ndarray, height: float, angle_deg: float,
            tilt_deg: float = 0.0) -> np.ndarray:
-    """Local positions tilted about x by ``tilt_deg``, rotated about z by ``angle_deg``, lifted, put in the site frame."""
+    """Local positions tilted about x (``tilt_deg``), turned about z (``angle_deg``), lifted (Å), in the site frame."""
     t, u = np.radians(angle_deg), np.radians(tilt_deg)
     rz = np.array([[np.cos(t), -np.sin(t), 0.0], [np.sin(t), np.cos(t), 0.0], [0.0, 0.0, 1.0]])
     rx = np.array([[1.0, 0.0, 0.0], [0.0, np.cos(u), -np.sin(u)], [0.0, np.sin(u), np.cos(u)]])

@@ -5,7 +5,8 @@ Algorithm (all distances in Å, neighbours from ``ase.neighborlist`` with ``natu
 1. Bonds: a pair is bonded below ``f * (r_i + r_j)`` with ASE's covalent radii ``r`` and
    ``f`` = :data:`METAL_METAL_FACTOR` for metal-metal pairs (metal-metal distances in clusters run up to
    ~1.2x the covalent sum: 3.1-3.3 Å inside the Au13 core of Au25), :data:`METAL_H_FACTOR` for metal-H
-   (μ4-μ5 hydrides sit up to ~2.0 Å from Cu) and :data:`COVALENT_FACTOR` otherwise.
+   (μ4-μ5 hydrides sit up to ~2.0 Å from Cu) and :data:`COVALENT_FACTOR` otherwise (1.2: ASE radii put
+   H-H at 0.62 Å, H2 is 0.74 Å).
 2. Ligands are the connected components of the non-metal bond graph that touch a metal; their anchor
    atoms (S, Se, P, C, O, N, halide) are the atoms bonded to metals. A lone H bonded only to metals is a
    hydride.
@@ -47,7 +48,7 @@ METALS = frozenset(
 """Elements treated as cluster metals."""
 METAL_METAL_FACTOR = 1.2
 METAL_H_FACTOR = 1.25
-COVALENT_FACTOR = 1.15
+COVALENT_FACTOR = 1.2
 STAPLE_ANGLE_DEG = 150.0
 HULL_TOL_A = 0.3
 CN_MAX_TOP = 12
@@ -307,18 +308,20 @@ def _check_formula(formula: str, charge: int, composition: dict[str, int]) -> st
     return f"mismatch: chem composition {dict(parsed_comp)} vs structure {composition}"
 
 
-def analyze_structure(atoms: Atoms, charge: int | None = None) -> StructureAnalysis:
+def analyze_structure(atoms: Atoms, charge: int | None = None, bonds: Bonds | None = None) -> StructureAnalysis:
     """Analyse a cluster (Å): core/shell/staples, CN/GCN, ligands, implied formula, hydrides, contacts.
 
-    ``charge`` (e) defaults to ``atoms.info["charge"]`` (0 when absent). See the module docstring for the
-    numbered algorithm.
+    ``charge`` (e) defaults to ``atoms.info["charge"]`` (0 when absent); ``bonds`` is
+    :func:`find_bonds` of the same structure when the caller already has it. See the module docstring
+    for the numbered algorithm.
     """
     atoms = atoms.copy()
     if len(atoms) == 0:
         raise StructureError("cannot analyse an empty structure")
     q = int(atoms.info.get("charge", 0) if charge is None else charge)
     symbols = atoms.get_chemical_symbols()
-    bonds = find_bonds(atoms)
+    if bonds is None or len(bonds.neighbors) != len(atoms):
+        bonds = find_bonds(atoms)
     metals = list(bonds.metals)
     if not metals:
         raise StructureError(f"{atoms.info.get('name', 'structure')}: no metal atoms ({atoms.get_chemical_formula()})")
@@ -393,7 +396,9 @@ def analyze_structure(atoms: Atoms, charge: int | None = None) -> StructureAnaly
     ligand_counts = dict(Counter(lig.formula for lig in ligands if lig.kind != "hydride").most_common())
     n_h = sum(1 for lig in ligands if lig.kind == "hydride")
     implied = _metal_formula(metal_counts) + (f"H{n_h if n_h > 1 else ''}" if n_h else "")
-    implied += "".join(f"({f}){n if n > 1 else ''}" for f, n in ligand_counts.items())
+    # single-atom ligands (halides) are written bare, as in [Au25(PPh3)10(SR)5Cl2]2+
+    implied += "".join(f"{f if f.isalpha() and sum(c.isupper() for c in f) == 1 else f'({f})'}{n if n > 1 else ''}"
+                       for f, n in ligand_counts.items())
     composition = dict(sorted(Counter(symbols).items()))
     check = _check_formula(implied, q, composition) if not unbound else "unchecked: unbound atoms present"
     return StructureAnalysis(

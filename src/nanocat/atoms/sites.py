@@ -31,13 +31,13 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal, get_args
 
 import numpy as np
 from ase import Atoms
 
-from nanocat.atoms.analysis import StructureAnalysis, analyze_structure, find_bonds
+from nanocat.atoms.analysis import Bonds, StructureAnalysis, analyze_structure, find_bonds
 from nanocat.atoms.structures import lowest_multiplicity
 from nanocat.errors import InputError, StructureError
 
@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 SiteKind = Literal["top", "bridge", "hollow", "vacancy", "ligand", "hydride"]
 SITE_KINDS: tuple[str, ...] = get_args(SiteKind)
+METAL_SITE_KINDS = ("top", "bridge", "hollow")
 DedupMethod = Literal["auto", "geometry", "graph"]
 WL_ITERATIONS = 4
 HOLLOW_MIN_COS = 0.5
@@ -72,14 +73,12 @@ class Site:
     gcn: float | None = None
 
     @property
-    def multiplicity(self) -> int:
+    def n_equivalent(self) -> int:
         """How many symmetry-equivalent sites this one stands for."""
         return max(1, len(self.equivalent))
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dictionary."""
-        from dataclasses import asdict
-
         return asdict(self)
 
     @classmethod
@@ -143,55 +142,13 @@ class SiteFinder:
     def find(self, atoms: Atoms, analysis: StructureAnalysis | None = None) -> list[Site]:
         """Unique sites of ``atoms`` (not modified); sets ``n_candidates`` and ``n_unique``."""
         atoms = atoms.copy()
-        an = analysis if analysis is not None else analyze_structure(atoms)
-        self.analysis = an
         bonds = find_bonds(atoms)
+        an = analysis if analysis is not None else analyze_structure(atoms, bonds=bonds)
+        self.analysis = an
         metals = [m.index for m in an.metal_sites]
         centre = atoms.positions[metals].mean(axis=0)
-        exposed = set(an.exposed_metal_indices)
-        cands: list[_Candidate] = []
-        pos = atoms.positions
-        if "top" in self.kinds:
-            cands += [_Candidate("top", (m,), pos[m].copy(), _unit(pos[m] - centre)) for m in sorted(exposed)]
-        pairs = [(a, b) for a in sorted(exposed) for b in sorted(bonds.metal_neighbors(a)) if b in exposed and a < b]
-        if "bridge" in self.kinds:
-            for a, b in pairs:
-                mid = (pos[a] + pos[b]) / 2
-                cands.append(_Candidate("bridge", (a, b), mid, _unit(mid - centre)))
-        if "hollow" in self.kinds:
-            pair_set = set(pairs)
-            for a, b in pairs:
-                for c in sorted(bonds.metal_neighbors(b)):
-                    if c > b and c in exposed and (a, c) in pair_set:
-                        tri = pos[[a, b, c]]
-                        mid = tri.mean(axis=0)
-                        n = _unit(np.cross(tri[1] - tri[0], tri[2] - tri[0]))
-                        radial = _unit(mid - centre)
-                        n = n if n @ radial >= 0 else -n
-                        if n @ radial >= HOLLOW_MIN_COS:
-                            cands.append(_Candidate("hollow", (a, b, c), mid, n))
-        for lig in an.ligands:
-            if lig.kind == "hydride":
-                continue
-            anchor_pos = pos[list(lig.anchor_indices)].mean(axis=0)
-            if "vacancy" in self.kinds:
-                ms = lig.metal_indices
-                cands.append(_Candidate("vacancy", ms, anchor_pos, _unit(anchor_pos - pos[list(ms)].mean(axis=0)),
-                                        removed=lig.atom_indices, tag=lig.formula))
-            if "ligand" in self.kinds:
-                for a in lig.anchor_indices:
-                    away = -sum((_unit(pos[n] - pos[a]) for n in bonds.neighbors[a]), np.zeros(3))
-                    normal = _unit(away) if np.linalg.norm(away) > 0.3 else _unit(pos[a] - centre)
-                    ms = tuple(sorted(bonds.metal_neighbors(a)))
-                    cands.append(_Candidate("ligand", ms, pos[a].copy(), normal, anchor=a, tag=atoms[a].symbol))
-        if "hydride" in self.kinds:
-            for h in an.hydrides:
-                if h.location != "lattice":
-                    continue
-                ms = h.metal_indices
-                cands.append(_Candidate("hydride", ms, pos[h.index].copy(),
-                                        _unit(pos[h.index] - pos[list(ms)].mean(axis=0)),
-                                        removed=(h.index,), anchor=h.index, tag="H"))
+        cands = _metal_candidates(atoms, an, bonds, centre, self.kinds) + \
+            _ligand_candidates(atoms, an, bonds, centre, self.kinds)
         framework = sorted(set(metals) | {a for lig in an.ligands for a in lig.anchor_indices})
         method = self.method
         if method == "auto":
@@ -206,7 +163,7 @@ class SiteFinder:
         return sites
 
     def _dedup(self, atoms: Atoms, cands: list[_Candidate], framework: list[int],
-               an: StructureAnalysis, method: str, bonds: Any) -> list[Site]:
+               an: StructureAnalysis, method: str, bonds: Bonds) -> list[Site]:
         """Group candidates by fingerprint (see module docstring, steps 3-4)."""
         symbols = np.array(atoms.get_chemical_symbols())
         fw = np.array(framework)
@@ -243,14 +200,14 @@ class SiteFinder:
             sites.append(Site(ref.kind, label, ref.indices, tuple(float(x) for x in ref.position),
                               tuple(float(x) for x in ref.normal), elements,
                               tuple(c.indices for c in group), ref.removed, ref.anchor,
-                              _site_gcn(ref.indices, cn, metal_nn) if ref.kind in ("top", "bridge", "hollow") else None))
+                              _site_gcn(ref.indices, cn, metal_nn) if ref.kind in METAL_SITE_KINDS else None))
         seen = Counter(s.label for s in sites)
         numbered: Counter[str] = Counter()
         out = []
         for s in sites:
             if seen[s.label] > 1:
                 numbered[s.label] += 1
-                s = Site(**{**s.__dict__, "label": f"{s.label}#{numbered[s.label]}"})
+                s = replace(s, label=f"{s.label}#{numbered[s.label]}")
             out.append(s)
         return out
 
@@ -267,8 +224,67 @@ class SiteFinder:
         return True
 
 
+def _metal_candidates(atoms: Atoms, an: StructureAnalysis, bonds: Bonds, centre: np.ndarray,
+                      kinds: tuple[str, ...]) -> list[_Candidate]:
+    """Top, bridge and 3-fold hollow candidates on the exposed metals (module docstring, step 2)."""
+    pos = atoms.positions
+    exposed = set(an.exposed_metal_indices)
+    cands: list[_Candidate] = []
+    if "top" in kinds:
+        cands += [_Candidate("top", (m,), pos[m].copy(), _unit(pos[m] - centre)) for m in sorted(exposed)]
+    pairs = [(a, b) for a in sorted(exposed) for b in sorted(bonds.metal_neighbors(a)) if b in exposed and a < b]
+    if "bridge" in kinds:
+        for a, b in pairs:
+            mid = (pos[a] + pos[b]) / 2
+            cands.append(_Candidate("bridge", (a, b), mid, _unit(mid - centre)))
+    if "hollow" in kinds:
+        pair_set = set(pairs)
+        for a, b in pairs:
+            for c in sorted(bonds.metal_neighbors(b)):
+                if c > b and c in exposed and (a, c) in pair_set:
+                    tri = pos[[a, b, c]]
+                    mid = tri.mean(axis=0)
+                    n = _unit(np.cross(tri[1] - tri[0], tri[2] - tri[0]))
+                    radial = _unit(mid - centre)
+                    n = n if n @ radial >= 0 else -n
+                    if n @ radial >= HOLLOW_MIN_COS:  # a triangle cutting through the cluster is no hollow
+                        cands.append(_Candidate("hollow", (a, b, c), mid, n))
+    return cands
+
+
+def _ligand_candidates(atoms: Atoms, an: StructureAnalysis, bonds: Bonds, centre: np.ndarray,
+                       kinds: tuple[str, ...]) -> list[_Candidate]:
+    """Vacancy, ligand-anchor and lattice-hydride candidates (module docstring, step 2)."""
+    pos = atoms.positions
+    cands: list[_Candidate] = []
+    for lig in an.ligands:
+        if lig.kind == "hydride":
+            continue
+        anchor_pos = pos[list(lig.anchor_indices)].mean(axis=0)
+        if "vacancy" in kinds:
+            ms = lig.metal_indices
+            cands.append(_Candidate("vacancy", ms, anchor_pos, _unit(anchor_pos - pos[list(ms)].mean(axis=0)),
+                                    removed=lig.atom_indices, tag=lig.formula))
+        if "ligand" in kinds:
+            for a in lig.anchor_indices:
+                # point along the anchor's free (lone-pair) direction, away from all its bonds
+                away = -sum((_unit(pos[n] - pos[a]) for n in bonds.neighbors[a]), np.zeros(3))
+                normal = _unit(away) if np.linalg.norm(away) > 0.3 else _unit(pos[a] - centre)
+                ms = tuple(sorted(bonds.metal_neighbors(a)))
+                cands.append(_Candidate("ligand", ms, pos[a].copy(), normal, anchor=a, tag=atoms[a].symbol))
+    if "hydride" in kinds:
+        for h in an.hydrides:
+            if h.location != "lattice":
+                continue  # interstitial H is not reachable from the electrolyte side
+            ms = h.metal_indices
+            cands.append(_Candidate("hydride", ms, pos[h.index].copy(),
+                                    _unit(pos[h.index] - pos[list(ms)].mean(axis=0)),
+                                    removed=(h.index,), anchor=h.index, tag="H"))
+    return cands
+
+
 def _graph_signatures(atoms: Atoms, cands: list[_Candidate], framework: list[int], an: StructureAnalysis,
-                      bonds: Any) -> None:
+                      bonds: Bonds) -> None:
     """Set each candidate's Weisfeiler-Lehman signature (module docstring, step 3, graph)."""
     import networkx as nx
 
@@ -296,7 +312,7 @@ def _graph_signatures(atoms: Atoms, cands: list[_Candidate], framework: list[int
         sub = nx.weisfeiler_lehman_subgraph_hashes(graph(with_mm), node_attr="label", iterations=WL_ITERATIONS)
         hashes[with_mm] = {n: h[-1] if h else "" for n, h in sub.items()}
     for c in cands:
-        h = hashes[c.kind in ("top", "bridge", "hollow")]
+        h = hashes[c.kind in METAL_SITE_KINDS]
         extra = [c.anchor] if c.anchor is not None else [i for i in c.removed if i in nodes]
         c.signature = tuple(sorted(h.get(i, symbols[i]) for i in c.indices)) + ("|",) + tuple(
             sorted(h.get(i, symbols[i]) for i in extra))

@@ -196,9 +196,9 @@ def read_structure(path: str | Path, charge: int = 0, multiplicity: int | None =
         atoms = read(str(p), index=-1)
     except UnknownFileTypeError as exc:
         raise StructureError(f"{p}: unknown structure format ({exc}); use e.g. .xyz, .extxyz, .cif, .pdb, .traj")
-    except (ValueError, KeyError, IndexError, StopIteration, TypeError, AttributeError, AssertionError,
-            UnicodeDecodeError, OSError) as exc:
-        # ase.io readers signal malformed input with many exception types; any of them means "not readable".
+    except Exception as exc:  # noqa: BLE001
+        # ase.io's ~80 format readers signal malformed input with any exception type (ValueError,
+        # KeyError, StopIteration, sqlite3.DatabaseError, ...): each one means "this file is not readable".
         raise StructureError(f"{p}: cannot read the structure ({type(exc).__name__}: {exc})") from exc
     if isinstance(atoms, list):
         atoms = atoms[-1]

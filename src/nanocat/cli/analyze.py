@@ -69,5 +69,5 @@ def register(app: typer.Typer) -> None:
         print_table("Structure analysis", ("property", "value"), rows)
         print_table(f"Unique sites ({finder.n_unique} of {finder.n_candidates} candidates, {finder.method_used} dedup)",
                     ("site", "kind", "equivalent", "atoms", "GCN", "removes"),
-                    [(s.label, s.kind, s.multiplicity, " ".join(map(str, s.indices)), s.gcn,
+                    [(s.label, s.kind, s.n_equivalent, " ".join(map(str, s.indices)), s.gcn,
                       len(s.removed) or None) for s in sites])

@@ -72,7 +72,7 @@ def _show(catalyst_id: str = typer.Argument(..., help="catalyst id, e.g. Cu58-II
                  m.potential_V_RHE if m.potential_range_V_RHE is None
                  else f"{m.potential_range_V_RHE[0]:g} to {m.potential_range_V_RHE[1]:g}",
                  m.cell, m.seed_ref, m.doi or m.quoted_from_doi) for m in rec.measurements]
-        print_table("measurements", ["product", "FE %", "U / V vs RHE", "cell", "seed ref", "doi"], rows)
+        print_table("measurements", ["product", "FE %", "U / V vs RHE", "cell", "seed ref", "DOI (study, else seed)"], rows)
     claims = [("computed", f"{c['step']}: {c['value_eV']:g} eV" + (f" ({c['variant']})" if c.get("variant") else ""))
               for c in rec.computed]
     claims += [("ratio", f"{r['numerator']} / {r['denominator']} {r['quantity']} = "

@@ -71,13 +71,17 @@ def plot_study(study_id: str, out: str | Path, dpi: int = 300) -> Path:
                             fontsize=5.5, rotation=90 if len(products) > 2 else 0)
         for i, cid in enumerate(order):
             if not any(m.catalyst == cid for m in measured):
-                words = [f.statement for f in study.findings if cid in f.catalysts and f.product]
-                text = "no FE value in the seed" + (f":\n{_short(words[0])}" if words else "")
+                products_said = list(dict.fromkeys(f.product for f in study.findings
+                                                   if f.catalysts == [cid] or (cid in f.catalysts and not f.ranking)
+                                                   if f.product))
+                text = "no FE value in the seed" + (f"\n(qualitative: mainly {', '.join(products_said)})"
+                                                    if products_said else "")
                 ax.text(i, 4, text, ha="center", va="bottom", fontsize=5, rotation=90, color="#444444")
         labels = [get_catalyst(c).label or c for c in order]
         if common is None:
-            labels = [f"{lab}\n({', '.join(dict.fromkeys(_potential_text(m) for m in measured if m.catalyst == c)) or '–'})"
-                      for lab, c in zip(labels, order, strict=True)]
+            per = {c: ", ".join(dict.fromkeys(_potential_text(m) for m in measured if m.catalyst == c)) or "–"
+                   for c in order}
+            labels = [f"{lab}\n({per[c]})" for lab, c in zip(labels, order, strict=True)]
         ax.set_xticks(range(len(order)), labels, fontsize=6)
         ax.set_xlim(-0.6, len(order) - 0.4)
         ax.set_ylim(0, 115)
@@ -91,7 +95,7 @@ def plot_study(study_id: str, out: str | Path, dpi: int = 300) -> Path:
         title = f"at {common} vs RHE" if common else "potential vs RHE under each catalyst"
         ax.legend(handles=handles, title=title, title_fontsize=6, loc="upper right", ncol=min(3, len(handles)))
         ref = ", ".join(str(r) for r in study.seed_refs)
-        ax.set_title(textwrap.fill(f"{study.title} (seed ref. {ref})", 70), fontsize=6)
+        ax.set_title(textwrap.fill(f"{study.title} (seed ref. {ref})", 62), fontsize=6)
         out = Path(out)
         out.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(out, dpi=dpi)
@@ -99,7 +103,3 @@ def plot_study(study_id: str, out: str | Path, dpi: int = 300) -> Path:
     log.info("wrote %s", out)
     return out
 
-
-def _short(text: str, limit: int = 38) -> str:
-    """First words of a finding, cut to ``limit`` characters."""
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"

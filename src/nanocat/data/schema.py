@@ -9,6 +9,7 @@ which is recorded with every value as ``quoted_from_doi``; the original study is
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -30,6 +31,14 @@ AGGREGATE_PRODUCTS: dict[str, tuple[str, ...]] = {"hydrocarbons": ("CH4", "C2H4"
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+()-]{0,39}$")
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 _STRICT = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True, str_strip_whitespace=True)
+
+
+@lru_cache(maxsize=1024)
+def _parse(formula: str) -> Any:
+    """Parse a cluster formula with nanocat.chem (cached: curated formulas repeat and parsed results are read-only)."""
+    from nanocat.chem import parse_formula
+
+    return parse_formula(formula)
 
 
 def _check_id(value: str) -> str:
@@ -148,9 +157,7 @@ class Catalyst(BaseModel):
     def _formula_parses(cls, value: str | None) -> str | None:
         """The formula must parse with nanocat.chem (unknown ligands are named with close matches)."""
         if value is not None:
-            from nanocat.chem import parse_formula
-
-            parse_formula(value)  # FormulaError is a ValueError: pydantic reports it on this field
+            _parse(value)  # FormulaError is a ValueError: pydantic reports it on this field
         return value
 
     @model_validator(mode="after")
@@ -162,9 +169,7 @@ class Catalyst(BaseModel):
             if not self.metals:
                 raise ValueError("metals must be given when the formula is null")
             return self
-        from nanocat.chem import parse_formula
-
-        parsed = parse_formula(self.formula)
+        parsed = _parse(self.formula)
         metals = {str(k): int(v) for k, v in dict(parsed.metals).items()}
         if self.metals is not None and self.metals != metals:
             raise ValueError(f"metals {self.metals} disagree with formula {self.formula!r} ({metals})")

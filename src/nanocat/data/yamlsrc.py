@@ -39,7 +39,7 @@ class Located:
         return DataError(f"{where}: field {field_name}: {message}")
 
 
-def _construct(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, lines: dict[Path_, int],
+def _construct(loader: yaml.BaseLoader, node: yaml.Node, path: Path_, lines: dict[Path_, int],
                source: str) -> Any:
     """Turn a composed node into plain data, recording the line of each node."""
     lines[path] = node.start_mark.line + 1
@@ -60,9 +60,12 @@ def _construct(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, lines: dic
     return loader.construct_object(node)
 
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: same nodes and marks, faster
+
+
 def load_yaml(text: str, source: str) -> Located:
     """Parse YAML text (one document) with line numbers; syntax errors become DataError with the line."""
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:

@@ -12,7 +12,8 @@ from nanocat.thermo.corrections import adsorbate_correction
 
 DATA = Path(__file__).parent / "data"
 # the electronic energies tests/data/catmap_energies.txt was written from (references CO(g), H2O(g), H2(g))
-RAW_GAS = {"CO2(g)": -23.05, "CO(g)": -14.80, "H2(g)": -6.77, "H2O(g)": -14.22, "CH4(g)": -24.05}
+RAW_GAS = {"CO2(g)": -23.05, "CO(g)": -14.80, "H2(g)": -6.77, "H2O(g)": -14.22, "CH4(g)": -24.05,
+           "CH2O(g)": -22.10}
 RAW_CLEAN = -100.0
 RAW_ADS = {"H*": -103.62, "OCHO*": -126.00, "CO*": -115.10, "CHO*": -118.30, "OH*": -110.95, "O*": -107.30}
 COOH_FREQS = [3620.0, 1250.0, 1100.0, 650.0, 420.0, 300.0, 250.0, 150.0, 100.0]

@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 #: Intermediates placed by default: the C1 network to CO, HCOOH, CH4 and CH3OH, plus H* for HER.
 DEFAULT_ADSORBATES: tuple[str, ...] = ("H", "COOH", "OCHO", "CO", "CHO", "COH", "CH2O", "OCH3", "O", "OH")
 #: Gas-phase references computed at the same level as the adsorbates.
-GAS_REFERENCES: tuple[str, ...] = ("CO2", "H2", "H2O", "CO", "HCOOH", "CH4", "CH3OH")
+GAS_REFERENCES: tuple[str, ...] = ("CO2", "H2", "H2O", "CO", "HCOOH", "CH4", "CH3OH", "CH2O")
 #: Clusters with more atoms than this relax only atoms within ``fix_radius_A`` of the site.
 LARGE_CLUSTER_ATOMS = 40
 

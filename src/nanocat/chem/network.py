@@ -129,7 +129,7 @@ _SCHEME1 = [
     ("CO* -> CO(g) + *", "CO desorption"),
     # C1 beyond CO (Peterson 2010: CO* -> CHO* -> CH2O* -> OCH3* -> CH4 + O*)
     ("CO* + H+ + e- -> CHO*", ""), ("CO* + H+ + e- -> COH*", ""),
-    ("CHO* + H+ + e- -> CH2O*", ""), ("CHO* + H+ + e- -> CHOH*", ""), ("COH* + H+ + e- -> CHOH*", ""),
+    ("CHO* + H+ + e- -> CH2O*", ""), ("CH2O* -> CH2O(g) + *", "formaldehyde release"), ("CHO* + H+ + e- -> CHOH*", ""), ("COH* + H+ + e- -> CHOH*", ""),
     ("COH* + H+ + e- -> C* + H2O(l)", ""), ("CHOH* + H+ + e- -> CH* + H2O(l)", ""),
     ("CHOH* + H+ + e- -> CH2OH*", ""), ("CH2O* + H+ + e- -> OCH3*", ""), ("CH2O* + H+ + e- -> CH2OH*", ""),
     ("CH2OH* + H+ + e- -> CH2* + H2O(l)", ""),

@@ -41,6 +41,7 @@ DFG_KJ_MOL: dict[str, float] = {
     "C2H5OH(aq)": -181.64,
     "CH3CHO(g)": -128.86,
     "CH3CHO(l)": -128.12,
+    "CH2O(g)": -102.53,  # formaldehyde: a parent molecule for CHO*/CH2O* (nanocat.thermo.che), not a listed product
 }
 
 _NOTES: dict[str, str] = {

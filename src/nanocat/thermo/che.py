@@ -127,6 +127,20 @@ def anchor_gases(G_gas: Mapping[str, float], anchors: tuple[str, ...]) -> tuple[
     return out, shifts
 
 
+def _parent_shift(cs: CorrectionSet, adsorbate: str, shifts: Mapping[str, float],
+                  gas: Mapping[str, float]) -> tuple[float, str | None]:
+    """Gas-phase error (eV) an adsorbate inherits from its parent molecule, and that parent (None: no shift)."""
+    parent = cs.adsorbate_parents.get(adsorbate)
+    if parent is None:
+        return 0.0, None
+    if parent in cs.gas_anchors:
+        return 0.0, parent
+    if parent not in gas:
+        raise EnergyInputError(f"correction set {cs.name!r} references {adsorbate} to {parent}: give the energy of "
+                               f"{parent} at the same level (or use a preset without parents, e.g. 'xtb-raw')")
+    return float(shifts.get(parent, 0.0)), parent
+
+
 def formation_energies_from_electronic(
     clean_eV: float,
     adsorbed_eV: Mapping[str, float],
@@ -165,6 +179,7 @@ def formation_energies_from_electronic(
         c = _correction(cs, name, missing_corrections)
         G_gas[name] = e + c.total_eV
         sources[name] = f"{method} electronic energy + {c.total_eV:+.3f} eV ({c.source})"
+    shifts: dict[str, float] = {}
     if cs.gas_anchors:
         G_gas, shifts = anchor_gases(G_gas, cs.gas_anchors)
         for name, shift in shifts.items():
@@ -187,8 +202,11 @@ def formation_energies_from_electronic(
             raise EnergyInputError(f"adsorbate energies: {name!r} must be an adsorbate, written like 'COOH*'")
         c = _correction(cs, name, missing_corrections)
         e = _check_number(value, f"energy of {name}")
-        G_f[name] = formation(sp, e - clean + c.total_eV)
+        shift, parent = _parent_shift(cs, name, shifts, gas)
+        G_f[name] = formation(sp, e - clean + c.total_eV) + shift
         sources[name] = f"{method} E(cat+{sp.formula}) − E(cat) + {c.total_eV:+.3f} eV ({c.source})"
+        if parent:
+            sources[name] += f"; referenced to {parent} at its NBS ΔfG° ({shift:+.3f} eV)"
     for ref in ("CO2(g)", "H2(g)"):
         G_f.pop(ref, None)
     descriptors = {}

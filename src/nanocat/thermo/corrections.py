@@ -8,8 +8,10 @@ Presets (``get_preset``):
 - ``"xtb"`` — for GFN-xTB energies: the same adsorbate ZPE/TS, no RPBE gas corrections (they correct a
   DFT functional's error, not xTB's), no solvation (xTB energies in vacuum; Peterson's solvation terms were
   fitted to water on Cu(211), which is not a ligand-protected cluster).
-  Gas energies are anchored: H2, H2O and CO as computed, every other tabulated gas (CO2, HCOOH, CH4, CH3OH,
-  ...) at its NBS ΔfG° relative to them (GFN-xTB misplaces CO2 + H2 -> CO + H2O by about 2 eV).
+  Gas energies are anchored: H2, H2O and CO2 as computed, every other tabulated gas (CO, HCOOH, CH4, CH3OH,
+  CH2O ...) at its NBS ΔfG° relative to them (GFN-xTB misplaces CO2 + H2 -> CO + H2O by about 2 eV), and each
+  adsorbate carries the shift of its parent molecule (COOH* that of CO2, CO* that of CO, OCH3* that of CH3OH...),
+  so adsorption is computed against a molecule with the same bonds (XTB_ADSORBATE_PARENTS).
 - ``"xtb+solvation"`` — ``"xtb"`` plus Peterson's solvation terms, for users who want them.
 - ``"xtb-raw"`` — ``"xtb"`` without the anchoring: every gas energy as computed.
 
@@ -77,6 +79,8 @@ class CorrectionSet:
     #: Gases whose computed energies fix the elemental references; every other tabulated gas is then placed at
     #: its NBS ΔfG° (empty: every gas energy used as computed). See :func:`nanocat.thermo.che.anchor_gases`.
     gas_anchors: tuple[str, ...] = ()
+    #: Adsorbate -> parent gas whose gas-phase error it inherits (see :func:`nanocat.thermo.che.parent_shifts`).
+    adsorbate_parents: Mapping[str, str] = field(default_factory=dict)
 
     def get(self, species: str) -> Correction:
         """The correction of one species; EnergyInputError naming the preset when it has none."""
@@ -97,13 +101,15 @@ class CorrectionSet:
     def as_dict(self) -> dict[str, Any]:
         """Plain record: name, description, corrections."""
         return {"name": self.name, "description": self.description, "gas_anchors": list(self.gas_anchors),
+                "adsorbate_parents": dict(self.adsorbate_parents),
                 "corrections": {k: v.as_dict() for k, v in self.corrections.items()}}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CorrectionSet:
         """Rebuild from :meth:`as_dict` output."""
         return cls(str(data["name"]), {k: Correction.from_dict(v) for k, v in data["corrections"].items()},
-                   str(data.get("description", "")), tuple(data.get("gas_anchors", ())))
+                   str(data.get("description", "")), tuple(data.get("gas_anchors", ())),
+                   dict(data.get("adsorbate_parents", {})))
 
 
 def adsorbate_correction(frequencies_cm: Sequence[float], temperature_K: float = T_K,
@@ -151,7 +157,10 @@ GAS_FREQUENCIES_CM: dict[str, tuple[tuple[float, ...], str, int]] = {
               "nonlinear", 1),
     "C2H4": ((3026.0, 1623.0, 1342.0, 1023.0, 3103.0, 1236.0, 949.0, 943.0, 3106.0, 826.0, 2989.0, 1444.0),
              "nonlinear", 4),
+    "CH2O": ((2782.0, 1746.0, 1500.0, 1167.0, 2843.0, 1249.0), "nonlinear", 2),
 }
+#: Species written differently in ASE's G2 set.
+_G2_NAMES: dict[str, str] = {"CH2O": "H2CO"}
 
 # Adsorbate ZPE / TS on Cu(211), eV (Peterson 2010, as tabulated in DESIGN.md §4).
 PETERSON_ADS_ZPE_TS: dict[str, tuple[float, float]] = {
@@ -169,21 +178,33 @@ PETERSON_GAS_FIX: dict[str, float] = {"CO2(g)": 0.45, "HCOOH(g)": 0.45}
 
 def _gas_entries() -> dict[str, Correction]:
     """IdealGasThermo ZPE/TS of the built-in gases at 1 bar, and of H2O(l) via its vapour at 0.035 bar."""
-    out = {f"{m}(g)": gas_correction(m, f, g, s) for m, (f, g, s) in GAS_FREQUENCIES_CM.items()}
+    out = {f"{m}(g)": gas_correction(_G2_NAMES.get(m, m), f, g, s) for m, (f, g, s) in GAS_FREQUENCIES_CM.items()}
     f, g, s = GAS_FREQUENCIES_CM["H2O"]
     out["H2O(l)"] = gas_correction("H2O", f, g, s, pressure_Pa=P_H2O_LIQUID_PA)
     return out
 
 
-#: Anchors of the xTB presets: H2, H2O and CO computed; CO2, HCOOH, CH4, ... placed at their NBS ΔfG° relative to
-#: them, as Peterson 2010 did for RPBE (CO kept, the O-C-O backbone corrected), but fitted for whatever engine
-#: produced the energies. Needed because GFN-xTB puts CO2 + H2 -> CO + H2O about 2 eV off (GFN1 +2.17 eV,
-#: GFN2 +2.69 eV electronic vs about +0.4 eV from the NBS tables; measured with nanocat, see docs/thermo.md).
-XTB_GAS_ANCHORS: tuple[str, ...] = ("H2(g)", "H2O(g)", "CO(g)")
+#: Anchors of the xTB presets: H2, H2O and CO2 as computed (the CHE references); every other tabulated gas (CO,
+#: HCOOH, CH4, CH3OH, CH2O, ...) placed at its NBS ΔfG° relative to them. Needed because GFN-xTB puts
+#: CO2 + H2 -> CO + H2O about 2 eV off (electronic: GFN1 +2.17 eV, GFN2 +2.69 eV; about +0.4 eV from the NBS
+#: tables; measured with nanocat on ASE G2 geometries relaxed at each level).
+XTB_GAS_ANCHORS: tuple[str, ...] = ("H2(g)", "H2O(g)", "CO2(g)")
+
+#: Each adsorbate inherits the gas-phase error of the molecule with the same C-O bonding, so that it is computed
+#: against a similar compound and the engine's molecular errors cancel ("similar compounds on opposite sides of
+#: the reaction": Urrego-Ortiz, Builes, Illas and Calle-Vallejo, EES Catal. 2024, 2, 157, doi:10.1039/d3ey00126a).
+#: With parents, the result no longer depends on which carbon gas anchors the references.
+XTB_ADSORBATE_PARENTS: dict[str, str] = {
+    "CO2*": "CO2(g)", "COOH*": "CO2(g)", "OCHO*": "CO2(g)",   # O-C-O backbone
+    "CO*": "CO(g)",                                         # C≡O
+    "CHO*": "CH2O(g)", "CH2O*": "CH2O(g)",                  # C=O
+    "COH*": "CH3OH(g)", "CHOH*": "CH3OH(g)", "CH2OH*": "CH3OH(g)", "OCH3*": "CH3OH(g)",  # C-O
+    "CH2*": "CH4(g)", "CH3*": "CH4(g)",                     # C-H only
+}
 
 
 def _build(name: str, gas_fix: bool, solvation: bool, description: str,
-           anchors: tuple[str, ...] = ()) -> CorrectionSet:
+           anchors: tuple[str, ...] = (), parents: Mapping[str, str] | None = None) -> CorrectionSet:
     """Assemble a preset from the tables above."""
     corr = _gas_entries()
     if gas_fix:
@@ -194,7 +215,7 @@ def _build(name: str, gas_fix: bool, solvation: bool, description: str,
         solv = PETERSON_SOLVATION.get(k, 0.0) if solvation else 0.0
         src = f"ZPE/TS on Cu(211){' and solvation' if solv else ''}, {PETERSON_2010}"
         corr[k] = Correction(zpe, ts, solv, 0.0, src)
-    return CorrectionSet(name, corr, description, anchors)
+    return CorrectionSet(name, corr, description, anchors, dict(parents or {}))
 
 
 @lru_cache(maxsize=None)
@@ -203,9 +224,10 @@ def get_preset(name: str) -> CorrectionSet:
     presets = {
         "peterson2010": (True, True, "RPBE DFT: Peterson 2010 ZPE/TS, solvation and CO2/HCOOH gas corrections"),
         "xtb": (False, False, "GFN-xTB: Peterson 2010 adsorbate ZPE/TS, IdealGasThermo gases, gases other than "
-                              "H2/H2O/CO placed at NBS ΔfG° relative to them; no solvation", XTB_GAS_ANCHORS),
-        "xtb+solvation": (False, True, "GFN-xTB with Peterson 2010 solvation terms, gases anchored as in 'xtb'",
-                          XTB_GAS_ANCHORS),
+                              "H2/H2O/CO2 placed at NBS ΔfG° relative to them, adsorbates referenced to a parent "
+                              "molecule; no solvation", XTB_GAS_ANCHORS, XTB_ADSORBATE_PARENTS),
+        "xtb+solvation": (False, True, "GFN-xTB with Peterson 2010 solvation terms, gases and adsorbates as in 'xtb'",
+                          XTB_GAS_ANCHORS, XTB_ADSORBATE_PARENTS),
         "xtb-raw": (False, False, "GFN-xTB: Peterson 2010 adsorbate ZPE/TS, IdealGasThermo gases, every gas energy "
                                   "as computed (no anchoring, no solvation)"),
     }

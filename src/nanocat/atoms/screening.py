@@ -18,6 +18,7 @@ Algorithm (each step's result is cached or recorded, so an interrupted screen re
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Sequence
@@ -51,6 +52,7 @@ class ScreenSettings:
     fmax_eV_A: float = 0.05
     max_steps: int = 300
     fix_radius_A: float = 6.0
+    optimizer: str = "LBFGS"
     corrections: str = "xtb"
     products: tuple[str, ...] = ("CO", "HCOOH", "CH4", "CH3OH")
     site_elements: tuple[str, ...] = ()
@@ -305,7 +307,7 @@ class Screener:
         for n, site in enumerate(vacancies, start=1):
             host_atoms = site_structure(atoms, site)
             host = _Host(f"{name}-vac{n}", f"{site.label}: {host_atoms.info.get('removed_formula')} removed "
-                         f"({site.multiplicity} equivalent)", host_atoms, tuple(site.position), parent=atoms)
+                         f"({site.n_equivalent} equivalent)", host_atoms, tuple(site.position), parent=atoms)
             host.sites, host.n_candidates = [site], finder.n_candidates
             hosts.append(host)
         return hosts
@@ -319,7 +321,8 @@ class Screener:
         return RelaxJob(host.atoms, system=structure_hash(host.atoms), site="clean", adsorbate="", kind="clean",
                         charge=int(host.atoms.info.get("charge", 0)),
                         multiplicity=int(host.atoms.info.get("multiplicity", 1)),
-                        fmax_eV_A=self.settings.fmax_eV_A, max_steps=self.settings.max_steps, **fix)
+                        fmax_eV_A=self.settings.fmax_eV_A, max_steps=self.settings.max_steps,
+                        optimizer=self.settings.optimizer, **fix)
 
     def _fix(self, atoms: Atoms, center: Sequence[float] | None) -> dict[str, Any]:
         """RelaxJob arguments holding atoms far from ``center`` fixed, on clusters above LARGE_CLUSTER_ATOMS."""
@@ -337,7 +340,7 @@ class Screener:
             mol = gas_molecule(gas)
             jobs.append(RelaxJob(mol, system="gas", site="gas", adsorbate=gas, kind="gas", charge=0,
                                  multiplicity=int(mol.info["multiplicity"]), fmax_eV_A=self.settings.fmax_eV_A,
-                                 max_steps=self.settings.max_steps))
+                                 max_steps=self.settings.max_steps, optimizer=self.settings.optimizer))
         return jobs
 
     def _find_sites(self, host: _Host) -> None:
@@ -377,7 +380,8 @@ class Screener:
                                              and m["adsorbate"] == adsorbate]),
                             kind="adsorbate", charge=int(cand.info.get("charge", 0)),
                             multiplicity=int(cand.info.get("multiplicity", 1)), fmax_eV_A=self.settings.fmax_eV_A,
-                            max_steps=self.settings.max_steps, **self._fix(cand, center)))
+                            max_steps=self.settings.max_steps, optimizer=self.settings.optimizer,
+                            **self._fix(cand, center)))
                         meta.append({"host": host.name, "site": site_id, "adsorbate": adsorbate,
                                      "initial": cand, "indices": list(cand.info["adsorbate_indices"])})
         return jobs, meta
@@ -421,7 +425,9 @@ class Screener:
         fe = formation_energies_from_electronic(clean_eV, {s: r.energy_eV for s, r in best.items()}, gas_eV,
                                                 self.settings.corrections, method)
         analysis = analyze(fe, 0.0, list(self.settings.products))
-        sites = [{**s.as_dict(), "id": f"s{n}:{s.label}"} for n, s in enumerate(host.sites, start=1)]
+        # through JSON so tuples become lists and the result equals its own round trip
+        sites = json.loads(json.dumps([{**s.as_dict(), "id": f"s{n}:{s.label}"}
+                                       for n, s in enumerate(host.sites, start=1)]))
         return HostResult(host.name, host.description, clean_eV, sites, host.n_candidates, analysis.as_dict(),
                           {s: r.site for s, r in best.items()})
 

@@ -315,8 +315,12 @@ def run_jobs(
     progress: bool = True,
     retry_failed: bool = False,
     threads_per_worker: int = 1,
+    stop_on_scf_failure: bool = False,
 ) -> RunSummary:
     """Relax every job with one engine spec, reusing and filling the store; results in job order.
+
+    With ``stop_on_scf_failure`` the run ends at the first SCF failure (a policy will move the whole set to its
+    next engine anyway); jobs not run then come back as failed results saying so, and are not stored.
 
     ``workers`` processes run at once (default ``os.cpu_count()``; 1 runs in this process with its own
     thread settings). ``store`` is a :class:`ResultStore`, a database path/URL, or None (no cache).
@@ -347,16 +351,28 @@ def run_jobs(
             store.write(result)
         done[result.key] = result
         bar.advance(failed=not result.ok)
+        if stop_on_scf_failure and _scf_failed(result):
+            raise _SCFStop(result.error)
 
+    cached_scf = [r.error for r in done.values() if _scf_failed(r)]
     try:
+        if stop_on_scf_failure and cached_scf:
+            raise _SCFStop(cached_scf[0])
         if workers == 1 or len(todo) <= 1:
             for job in todo.values():
                 finish(relax(job, spec))
         else:
             _run_parallel(todo, spec, min(workers, len(todo)), threads_per_worker, finish)
+    except _SCFStop as stop:
+        log.warning("%s: SCF failed (%s); the remaining %d jobs were not run", spec.label, stop,
+                    len([k for k in todo if k not in done]))
+        for key, job in todo.items():
+            if key not in done:
+                done[key] = JobResult(key, job.system, job.site, job.adsorbate, int(job.orientation), job.kind, None,
+                                      spec.label, error=f"not run: another job's SCF failed with {spec.label}")
     finally:
         bar.close()
-    computed = set(todo)
+    computed = {k for k in todo if done[k].settings or done[k].atoms is not None}
     results, seen = [], set()
     for key in keys:
         result = done[key]
@@ -423,6 +439,10 @@ def _stop(executor: ProcessPoolExecutor) -> None:
             process.terminate()
 
 
+class _SCFStop(Exception):
+    """Raised inside a run to stop it at the first SCF failure (``stop_on_scf_failure``)."""
+
+
 def _scf_failed(result: JobResult) -> bool:
     """True when a job failed because an SCF did not converge (a reason to try the next engine)."""
     return result.error is not None and result.error.startswith(CalculationFailed.__name__)
@@ -436,8 +456,10 @@ def run_with_policy(
 ) -> tuple[EngineSpec, RunSummary]:
     """Relax all jobs with the first spec of ``policy`` whose SCF converges on every one of them.
 
-    Returns that spec and its run. Jobs failing for other reasons (bad input) do not trigger a fallback.
-    Raises EngineError naming every spec tried and how many jobs its SCF failed on.
+    Returns that spec and its run. Jobs failing for other reasons (bad input) do not trigger a fallback. Every
+    spec but the last stops at its first SCF failure, so a failing engine costs one failed job, not the set.
+    The last spec keeps whatever converged (its failures are counted in the summary); EngineError, naming
+    every spec tried and how many jobs its SCF failed on, only when it converged on none.
     ``run_options`` go to :func:`run_jobs` (``workers``, ``progress``, ``retry_failed``, ...).
     """
     if isinstance(policy, str):
@@ -445,11 +467,18 @@ def run_with_policy(
     if isinstance(store, str | Path):
         store = ResultStore(store)
     tried = []
-    for spec in policy.specs:
-        summary = run_jobs(jobs, spec, store=store, **run_options)
+    for n, spec in enumerate(policy.specs):
+        last = n == len(policy.specs) - 1
+        summary = run_jobs(jobs, spec, store=store, stop_on_scf_failure=not last, **run_options)
         n_scf = sum(1 for r in summary.results if _scf_failed(r))
-        if n_scf == 0:
+        if n_scf == 0 and not any(r.error and r.error.startswith("not run") for r in summary.results):
             return spec, summary
-        tried.append(f"{spec.label}: SCF failed on {n_scf} of {len(jobs)} jobs")
+        if last and n_scf < len(jobs):
+            # no engine left to move to: keep what converged, the failures are counted and stored with their error
+            log.warning("%s: SCF failed on %d of %d jobs and no engine is left; those jobs count as failed",
+                        spec.label, n_scf, len(jobs))
+            return spec, summary
+        tried.append(f"{spec.label}: SCF failed on {n_scf} of {len(jobs)} jobs"
+                     + ("" if last else " (stopped at the first failure)"))
         log.warning("%s; moving the whole job set to the next engine of the policy", tried[-1])
     raise EngineError("no engine of the policy converged on every job; " + "; ".join(tried))

@@ -150,10 +150,9 @@ class ScreenResult:
 
 
 def _host_score(host: HostResult) -> float:
-    """Least negative complete CO2RR limiting potential of a host (V_RHE); -inf when none is complete."""
-    values = [p["limiting_potential_V_RHE"] for p in host.analysis.get("products", [])
-              if p.get("complete") and p.get("limiting_potential_V_RHE") is not None and p["product"] != "H2"]
-    return max(values, default=-np.inf)
+    """U_L (V_RHE) of a host's best open CO2RR product; -inf when none is open."""
+    best = best_co2rr(host)
+    return -np.inf if best is None else float(best.limiting_potential_V_RHE)
 
 
 def chemical_step_threshold_eV(temperature_K: float = 298.15, rate_per_s: float = 1.0) -> float:
@@ -432,6 +431,47 @@ class Screener:
                           {s: r.site for s, r in best.items()})
 
 
+@dataclass(frozen=True)
+class ProductCall:
+    """One product on one host: U_L (V_RHE), PDS, and whether an uphill chemical step (eV) blocks it."""
+
+    product: str
+    limiting_potential_V_RHE: float | None
+    potential_determining_step: str | None
+    blocking_step_eV: float
+    complete: bool
+
+    @property
+    def blocked(self) -> bool:
+        """True when a chemical step is too uphill to turn over at room temperature."""
+        return self.blocking_step_eV > chemical_step_threshold_eV()
+
+    @property
+    def open(self) -> bool:
+        """Complete and not blocked."""
+        return self.complete and not self.blocked
+
+
+def product_calls(analysis: dict[str, Any]) -> dict[str, ProductCall]:
+    """Every product of a host's analysis (HER as ``"H2"``) keyed by its name without phase."""
+    out = {}
+    for p in [*analysis.get("products", []), {**analysis.get("her", {}), "product": "H2(g)"}]:
+        worst = max((s["dG_eV"] for s in p.get("uphill_chemical_steps", []) if p.get("product") != "H2(g)"),
+                    default=0.0)
+        complete = bool(p.get("complete")) and p.get("limiting_potential_V_RHE") is not None
+        out[_plain_product(p["product"])] = ProductCall(
+            p["product"], p.get("limiting_potential_V_RHE") if complete else None,
+            p.get("potential_determining_step"), float(worst), complete)
+    return out
+
+
+def best_co2rr(host: HostResult) -> ProductCall | None:
+    """The open CO2RR product with the least negative U_L (fewer electrons on a tie), or None."""
+    calls = [c for name, c in product_calls(host.analysis).items() if name != "H2" and c.open]
+    steps = {p["product"]: _n_electrons(p) for p in host.analysis.get("products", [])}
+    return max(calls, key=lambda c: (c.limiting_potential_V_RHE, -steps.get(c.product, 0)), default=None)
+
+
 def predict(host: HostResult) -> tuple[str | None, str]:
     """Predicted product of a host and the reason in words, from its limiting potentials (V_RHE).
 
@@ -439,35 +479,31 @@ def predict(host: HostResult) -> tuple[str | None, str]:
     (e.g. CO* bound too strongly to leave) are blocked; among the rest the least negative U_L wins (fewer
     electrons on a tie); H2 wins when HER's U_L is less negative than every CO2RR product's.
     """
-    threshold = chemical_step_threshold_eV()
-    analysis = host.analysis
-    open_, blocked, missing = [], [], []
-    for p in analysis.get("products", []):
-        if not p.get("complete"):
-            missing.append(p["product"])
-            continue
-        worst = max((s["dG_eV"] for s in p.get("uphill_chemical_steps", [])), default=0.0)
-        (blocked if worst > threshold else open_).append((p, worst))
-    her = analysis.get("her", {})
-    her_ul = her.get("limiting_potential_V_RHE") if her.get("complete") else None
-    if not open_:
+    calls = product_calls(host.analysis)
+    her = calls.get("H2")
+    her_ul = her.limiting_potential_V_RHE if her is not None and her.complete else None
+    co2rr = {k: c for k, c in calls.items() if k != "H2"}
+    blocked = [c for c in co2rr.values() if c.complete and c.blocked]
+    best = best_co2rr(host)
+    if best is None:
         if her_ul is not None:
-            return "H2", (f"no CO2 reduction route is open (complete: {len(blocked)}, missing intermediates for "
-                          f"{len(missing)}); HER U_L = {her_ul:+.2f} V_RHE")
+            n_missing = sum(not c.complete for c in co2rr.values())
+            return "H2", (f"no CO2 reduction route is open ({len(blocked)} blocked, {n_missing} missing "
+                          f"intermediates); HER U_L = {her_ul:+.2f} V_RHE")
         return None, "not enough intermediates converged to evaluate any product"
-    best, worst = max(open_, key=lambda pw: (pw[0]["limiting_potential_V_RHE"], -_n_electrons(pw[0])))
-    name, ul, pds = best["product"], best["limiting_potential_V_RHE"], best.get("potential_determining_step")
-    others = sorted((p for p, _ in open_ if p is not best), key=lambda p: -p["limiting_potential_V_RHE"])
-    runner = f"; next {others[0]['product']} at {others[0]['limiting_potential_V_RHE']:+.2f} V" if others else ""
-    text = f"{name}: U_L = {ul:+.2f} V_RHE (PDS {pds}){runner}"
+    ul = best.limiting_potential_V_RHE
+    others = sorted((c for c in co2rr.values() if c.open and c.product != best.product),
+                    key=lambda c: -c.limiting_potential_V_RHE)
+    runner = f"; next {others[0].product} at {others[0].limiting_potential_V_RHE:+.2f} V" if others else ""
+    text = f"{best.product}: U_L = {ul:+.2f} V_RHE (PDS {best.potential_determining_step}){runner}"
     if blocked:
         text += "; blocked by an uphill chemical step: " + ", ".join(
-            f"{p['product']} (+{w:.2f} eV)" for p, w in blocked)
+            f"{c.product} (+{c.blocking_step_eV:.2f} eV)" for c in blocked)
     if her_ul is not None and her_ul > ul:
         return "H2", f"HER U_L = {her_ul:+.2f} V_RHE is less negative than the best CO2RR route, {text}"
     if her_ul is not None:
         text += f"; HER needs {her_ul:+.2f} V_RHE"
-    return _plain_product(name), text
+    return _plain_product(best.product), text
 
 
 def _n_electrons(product: dict[str, Any]) -> int:

@@ -29,13 +29,14 @@ def _split(value: str | None) -> tuple[str, ...] | None:
 
 def _print_result(result) -> None:  # noqa: ANN001 - ScreenResult
     """Tables of one screen: ΔG per site and intermediate, then U_L per product."""
-    from nanocat.report.screening import limiting_potentials
+    from nanocat.report.screening import BLOCKED_NOTE, SUMMARY_PRODUCTS, ul_cells
 
     print_table(f"{result.name}: ΔG at U = 0 V_RHE (eV), engine {result.method}",
                 ["host", "site", "species", "ΔG (eV)", "tried", "rearranged", "failed"],
                 [[r.host, r.site, r.species, r.dG_eV, r.n_tried, r.n_rearranged, r.n_failed] for r in result.rows])
     print_table(f"{result.name}: limiting potentials (V_RHE)", ["product", "U_L (V_RHE)"],
-                [[p, v] for p, v in limiting_potentials(result).items()])
+                list(zip(SUMMARY_PRODUCTS, ul_cells(result), strict=True)))
+    typer.echo(BLOCKED_NOTE)
     typer.echo(f"predicted: {result.predicted_product} — {result.reason}")
     typer.echo(f"relaxations: {result.computed} computed, {result.reused} reused, {result.failed} failed")
 
@@ -94,8 +95,8 @@ def register(app: typer.Typer) -> None:
         progress: bool = typer.Option(True, help="Show progress bars on stderr."),
     ) -> None:
         """The main job on the built-in default: Cu13 vs Cu12Fe/Co/Ni (seed ref 126), ranked, with the report."""
-        from nanocat.report.demo import DEMO_CLUSTERS, run_demo
-        from nanocat.report.screening import limiting_potentials, rank
+        from nanocat.report.demo import DEMO_CLUSTERS, ch4_comparison, run_demo
+        from nanocat.report.screening import BLOCKED_NOTE, rank, ul_cells
 
         if not as_json:
             typer.echo(f"nanocat demo: screening {', '.join(DEMO_CLUSTERS)} for CO2 -> CO / HCOOH / CH4 / CH3OH "
@@ -106,13 +107,13 @@ def register(app: typer.Typer) -> None:
             emit_json({"ranking": [r.name for r in ranked], "results": [r.as_dict() for r in ranked],
                        "report": str(report)})
             return
-        print_table("CO2RR on Cu13 and corner-doped Cu12M (GFN-xTB; U_L in V vs RHE; best first)",
-                    ["rank", "cluster", "engine", "CO", "HCOOH", "CH4", "CH3OH", "H2 (HER)", "predicted"],
-                    [[i, r.name, r.method, *(limiting_potentials(r).get(p) for p in
-                                             ("CO", "HCOOH", "CH4", "CH3OH", "H2")), r.predicted_product]
-                     for i, r in enumerate(ranked, start=1)])
+        print_table(f"U_L (V vs RHE) on Cu13 and corner-doped Cu12M, {ranked[0].method}, best first",
+                    ["#", "cluster", "CO", "HCOOH", "CH4", "CH3OH", "H2", "predicted"],
+                    [[i, r.name, *ul_cells(r), r.predicted_product] for i, r in enumerate(ranked, start=1)])
+        typer.echo(BLOCKED_NOTE)
         for r in ranked:
             typer.echo(f"{r.name}: {r.predicted_product} — {r.reason}")
+        typer.echo(ch4_comparison(results))
         typer.echo(f"What it did: {sum(r.computed for r in results)} relaxations computed, "
                    f"{sum(r.reused for r in results)} reused from the cache, {sum(r.failed for r in results)} failed.")
         typer.echo(f"report: {report}")

@@ -13,13 +13,21 @@ from ase import Atoms
 _SITE_MARKERS = {"top": "o", "bridge": "s", "hollow": "^", "vacancy": "*", "ligand": "D", "hydride": "P"}
 
 
-def _view_rotation(positions: np.ndarray) -> np.ndarray:
-    """Rotation (3x3) that looks along the smallest principal axis, so the picture shows the widest face."""
+def _view_rotation(positions: np.ndarray, towards: np.ndarray | None = None) -> np.ndarray:
+    """Rotation (3x3) whose depth axis points at the viewer along ``towards`` (the sites' mean normal), else
+    along the smallest principal axis, so the picture shows the sites, or the widest face."""
     centred = positions - positions.mean(axis=0)
     _, vectors = np.linalg.eigh(centred.T @ centred)
     rotation = vectors[:, ::-1].T  # rows: largest, middle, smallest axis -> x, y, depth
+    if towards is not None and np.linalg.norm(towards) > 0.3:
+        depth = towards / np.linalg.norm(towards)
+        x = rotation[0] - (rotation[0] @ depth) * depth
+        if np.linalg.norm(x) < 1e-6:
+            x = rotation[1] - (rotation[1] @ depth) * depth
+        x /= np.linalg.norm(x)
+        rotation = np.vstack([x, np.cross(depth, x), depth])
     if np.linalg.det(rotation) < 0:
-        rotation[2] *= -1
+        rotation[1] *= -1
     return rotation
 
 
@@ -33,7 +41,8 @@ def cluster_picture_png(atoms: Atoms, sites: Sequence[dict[str, Any]] = (), titl
     from ase.data import covalent_radii
     from ase.data.colors import jmol_colors
 
-    rotation = _view_rotation(atoms.positions)
+    normals = np.array([site["normal"] for site in sites], dtype=float).reshape(-1, 3)
+    rotation = _view_rotation(atoms.positions, normals.mean(axis=0) if len(normals) else None)
     centre = atoms.positions.mean(axis=0)
     projected = (atoms.positions - centre) @ rotation.T
     fig, ax = plt.subplots(figsize=(3.4, 3.4), dpi=dpi)

@@ -12,7 +12,7 @@ from typing import Any
 from ase import Atoms
 
 from nanocat.atoms.analysis import METALS
-from nanocat.atoms.screening import ScreenResult
+from nanocat.atoms.screening import ScreenResult, best_co2rr, chemical_step_threshold_eV, product_calls
 from nanocat.report import html as H
 from nanocat.report.figures import cluster_picture_png
 
@@ -24,20 +24,32 @@ SUMMARY_PRODUCTS: tuple[str, ...] = ("CO", "HCOOH", "CH4", "CH3OH", "H2")
 
 def limiting_potentials(result: ScreenResult) -> dict[str, float | None]:
     """U_L (V_RHE) per product of the best host, ``None`` where the path is incomplete."""
-    analysis = result.best_host.analysis
-    out: dict[str, float | None] = {}
-    for p in analysis.get("products", []):
-        out[p["product"].split("(")[0]] = p["limiting_potential_V_RHE"] if p.get("complete") else None
-    her = analysis.get("her", {})
-    out["H2"] = her.get("limiting_potential_V_RHE") if her.get("complete") else None
-    return out
+    return {name: call.limiting_potential_V_RHE for name, call in product_calls(result.best_host.analysis).items()}
+
+
+def ul_cells(result: ScreenResult, products: Sequence[str] = SUMMARY_PRODUCTS) -> list[str | None]:
+    """Table cells of U_L (V_RHE) per product; a dagger marks a product blocked by an uphill chemical step."""
+    calls = product_calls(result.best_host.analysis)
+    cells: list[str | None] = []
+    for name in products:
+        call = calls.get(name)
+        if call is None or call.limiting_potential_V_RHE is None:
+            cells.append(None)
+        else:
+            cells.append(f"{call.limiting_potential_V_RHE:+.2f}{' †' if call.blocked else ''}")
+    return cells
+
+
+BLOCKED_NOTE = ("† blocked: its route needs a chemical step (e.g. CO* → CO(g)) more than "
+                f"{chemical_step_threshold_eV():.2f} eV uphill, which does not turn over at room temperature "
+                "(transition-state theory, 1 s⁻¹ at 298 K).")
 
 
 def rank(results: Sequence[ScreenResult]) -> list[ScreenResult]:
-    """Clusters ranked by their least negative CO2RR limiting potential (best first)."""
+    """Clusters ranked by the U_L of their best open CO2RR product (least negative first)."""
     def score(r: ScreenResult) -> float:
-        values = [v for k, v in limiting_potentials(r).items() if k != "H2" and v is not None]
-        return max(values, default=float("-inf"))
+        best = best_co2rr(r.best_host)
+        return float("-inf") if best is None else best.limiting_potential_V_RHE
 
     return sorted(results, key=score, reverse=True)
 
@@ -103,8 +115,7 @@ def _summary_rows(results: Sequence[ScreenResult]) -> list[list[Any]]:
     """One row per cluster: name, method, U_L per product, prediction, work done."""
     rows = []
     for r in rank(results):
-        ul = limiting_potentials(r)
-        rows.append([r.name, r.method, *(ul.get(p) for p in SUMMARY_PRODUCTS), r.predicted_product,
+        rows.append([r.name, r.method, *ul_cells(r), r.predicted_product,
                      f"{r.computed}/{r.reused}/{r.failed}"])
     return rows
 
@@ -173,7 +184,8 @@ def write_screen_report(results: Sequence[ScreenResult], out_dir: str | Path,
     summary.append(H.table(columns, _summary_rows(ranked), left=2))
     summary.append(H.paragraph("Limiting potential U_L = −max ΔG_i/e over the electrochemical steps of the best "
                                "route (computational hydrogen electrode, V vs RHE); less negative is easier. "
-                               "Clusters ranked by their best CO2RR product.", "muted"))
+                               "Clusters ranked by the U_L of their best open CO2RR product. " + BLOCKED_NOTE,
+                               "muted"))
     if len(ranked) > 1:
         fed = _fed_png({r.name: r.best_host.analysis for r in ranked}, ["CO", "HCOOH", "CH4", "H2"])
         if fed is not None:

@@ -210,13 +210,14 @@ def read_structure(path: str | Path, charge: int = 0, multiplicity: int | None =
 
 
 def structure_hash(atoms: Atoms, decimals: int = 3) -> str:
-    """Stable SHA-256 of elements, positions rounded to ``decimals`` Å, cell/pbc, charge and multiplicity."""
+    """Stable SHA-256 of elements, positions rounded to ``decimals`` Å, cell/pbc, fixed atoms, charge, multiplicity."""
     positions = np.round(np.asarray(atoms.get_positions(), dtype=float), decimals) + 0.0  # -0.0 -> 0.0
     payload = {
         "symbols": atoms.get_chemical_symbols(),
         "positions": [[f"{x:.{decimals}f}" for x in row] for row in positions],
         "cell": [[f"{x:.{decimals}f}" for x in row] for row in np.round(atoms.cell.array, decimals) + 0.0],
         "pbc": [bool(x) for x in atoms.pbc],
+        "fixed": sorted(int(i) for c in atoms.constraints if hasattr(c, "get_indices") for i in c.get_indices()),
         "charge": int(atoms.info.get("charge", 0)),
         "multiplicity": atoms.info.get("multiplicity"),
     }

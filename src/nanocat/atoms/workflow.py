@@ -40,6 +40,7 @@ from ase.calculators.calculator import CalculationFailed
 
 from nanocat.atoms.engines import EnginePolicy, EngineSpec, as_spec, check_system, engine_settings, get_calculator
 from nanocat.atoms.store import JobResult, ResultStore, atoms_from_json, atoms_to_json
+from nanocat.atoms.structures import structure_hash
 from nanocat.errors import EngineError, InputError, NanocatError
 
 __all__ = [
@@ -61,18 +62,6 @@ _KINDS = ("clean", "adsorbate", "gas")
 _OPTIMIZERS = ("BFGS", "FIRE", "LBFGS")
 #: Thread variables pinned to 1 in worker processes (tblite uses OpenMP; numpy/scipy use OpenBLAS).
 _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-def structure_hash(atoms: Atoms) -> str:
-    """SHA-256 of elements, positions (rounded to 1e-5 Å), cell, pbc and fixed atoms."""
-    digest = hashlib.sha256()
-    digest.update(np.asarray(atoms.get_atomic_numbers(), dtype=np.int64).tobytes())
-    for array in (atoms.get_positions(), np.asarray(atoms.cell)):
-        digest.update((np.round(np.asarray(array, dtype=float), 5) + 0.0).tobytes())
-    digest.update(np.asarray(atoms.pbc, dtype=bool).tobytes())
-    fixed = sorted(int(i) for c in atoms.constraints if hasattr(c, "get_indices") for i in c.get_indices())
-    digest.update(json.dumps(fixed).encode())
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -147,7 +136,7 @@ class RelaxJob:
     def key(self, spec: EngineSpec | str) -> str:
         """Cache key: hash of structure, labels, charge, multiplicity, engine spec and relaxation settings."""
         document = {
-            "structure": structure_hash(self.atoms),
+            "structure": structure_hash(self.atoms, decimals=5),  # job keys: finer than the system label
             "system": self.system,
             "site": self.site,
             "adsorbate": self.adsorbate,

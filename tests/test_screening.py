@@ -175,3 +175,24 @@ def test_cli_screen_json_and_report(tmp_path: Path, capsys: pytest.CaptureFixtur
 def test_cli_screen_bad_target(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["screen", "Cu999"]) == 2
     assert "neither a structure file nor a built-in cluster" in capsys.readouterr().err
+
+
+def test_demo_plumbing_with_emt(tmp_path: Path) -> None:
+    """The demo's own code path (screen, rank, report, ref-126 comparison) on Cu13 with EMT, in seconds."""
+    from nanocat.report.demo import ch4_comparison, run_demo
+
+    settings = replace(EMT, adsorbates=("H", "COOH", "CO"), site_kinds=("top",))
+    results, report = run_demo(tmp_path, workers=1, progress=False, settings=settings, clusters=("Cu13",))
+    assert report.exists() and (tmp_path / "results.json").exists() and (tmp_path / "screen.db").exists()
+    assert "Knowledge base (seed ref 126)" in ch4_comparison(results) and "0.33 eV" in ch4_comparison(results)
+
+
+@pytest.mark.slow
+def test_demo_end_to_end_with_gfn1(tmp_path: Path) -> None:
+    """The real demo (about 6 min on 2 cores): four clusters, one method, every relaxation accounted for."""
+    from nanocat.report.demo import DEMO_CLUSTERS, run_demo
+
+    results, report = run_demo(tmp_path, progress=False)
+    assert [r.name for r in results] == list(DEMO_CLUSTERS) and report.exists()
+    assert {r.method for r in results} == {"GFN1-xTB(Tel=300K)"}
+    assert all(r.predicted_product in {"CO", "HCOOH", "CH4", "CH3OH", "H2"} for r in results)

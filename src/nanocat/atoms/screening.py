@@ -370,13 +370,12 @@ class Screener:
             system = structure_hash(host.atoms)
             for n, site in enumerate(host.sites, start=1):
                 site_id = f"s{n}:{site.label}"
+                center = host.fix_center if host.fix_center is not None else site.position
                 for adsorbate in self.settings.adsorbates:
-                    for cand in adsorbate_candidates(parent, site, adsorbate, self.settings.n_orientations):
-                        center = host.fix_center if host.fix_center is not None else site.position
+                    candidates = adsorbate_candidates(parent, site, adsorbate, self.settings.n_orientations)
+                    for orientation, cand in enumerate(candidates):
                         jobs.append(RelaxJob(
-                            cand, system=system, site=site_id, adsorbate=adsorbate,
-                            orientation=len([m for m in meta if m["host"] == host.name and m["site"] == site_id
-                                             and m["adsorbate"] == adsorbate]),
+                            cand, system=system, site=site_id, adsorbate=adsorbate, orientation=orientation,
                             kind="adsorbate", charge=int(cand.info.get("charge", 0)),
                             multiplicity=int(cand.info.get("multiplicity", 1)), fmax_eV_A=self.settings.fmax_eV_A,
                             max_steps=self.settings.max_steps, optimizer=self.settings.optimizer,
@@ -391,23 +390,26 @@ class Screener:
         from nanocat.atoms.adsorbates import ADSORBATE_SPECIES
         from nanocat.thermo import formation_energies_from_electronic
 
+        by_site: dict[tuple[str, str], list[tuple[dict[str, Any], Any]]] = {}
+        for m, r in zip(meta, results, strict=True):
+            if m["host"] == host.name:
+                by_site.setdefault((m["site"], m["adsorbate"]), []).append((m, r))
+        # G_f is E + (a constant per species): one call with E = 0 gives every constant
+        species_of = {a: ADSORBATE_SPECIES[a] for a in self.settings.adsorbates}
+        offsets = formation_energies_from_electronic(clean_eV, {s: 0.0 for s in species_of.values()}, gas_eV,
+                                                     self.settings.corrections, method)
         rows = []
         for n, site in enumerate(host.sites, start=1):
             site_id = f"s{n}:{site.label}"
             for adsorbate in self.settings.adsorbates:
-                tried = [(m, r) for m, r in zip(meta, results, strict=True)
-                         if m["host"] == host.name and m["site"] == site_id and m["adsorbate"] == adsorbate]
+                tried = by_site.get((site_id, adsorbate), [])
                 failed = [r for _, r in tried if r.energy_eV is None]
                 ok = [(r.energy_eV, r.orientation) for m, r in tried if r.energy_eV is not None
                       and adsorbate_state(m["initial"], r.atoms, m["indices"]) == "intact"]
                 n_bad = len(tried) - len(failed) - len(ok)
-                species = ADSORBATE_SPECIES[adsorbate]
+                species = species_of[adsorbate]
                 energy, orientation = min(ok) if ok else (None, None)
-                dG = None
-                if energy is not None:
-                    fe = formation_energies_from_electronic(clean_eV, {species: energy}, gas_eV,
-                                                            self.settings.corrections, method)
-                    dG = fe.get(species)
+                dG = None if energy is None else energy + offsets.get(species)
                 rows.append(AdsorptionRow(host.name, site_id, adsorbate, species, energy, dG, orientation,
                                           len(tried), n_bad, len(failed)))
         return rows

@@ -96,7 +96,8 @@ def _measured_section(records: Sequence[Any]) -> str:
     for record in records:
         for m in record.measurements:
             potential = m.potential_V_RHE
-            rows.append([record.id, record.formula or record.label, m.product, m.fe_percent,
+            fe = f"{'~' if m.approximate else ''}{m.fe_percent:g}"
+            rows.append([record.id, record.formula or record.label, m.product, fe,
                          f"{potential:+.2f}" if potential is not None else None, m.cell, m.doi or m.citation])
         for c in record.computed:
             claims.append(f"{record.id}: {c.get('statement') or c.get('quantity')} "

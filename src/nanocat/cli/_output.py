@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import typer
@@ -49,5 +49,3 @@ def stderr_console() -> Any:
 
     return Console(stderr=True)
 
-
-Emitter = Callable[[Any], None]

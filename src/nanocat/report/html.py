@@ -72,6 +72,11 @@ def paragraph(text: str, css_class: str = "") -> str:
     return f"<p{cls}>{html.escape(text)}</p>"
 
 
+def callout(question: Any, answer: Any, reason: Any) -> str:
+    """A highlighted one-line call: question, answer in bold, and the reason behind it."""
+    return f'<div class="call">{_esc(question)}: <b>{_esc(answer)}</b> — {_esc(reason)}</div>'
+
+
 def write_html(path: Path, document: str) -> Path:
     """Write the document atomically (a partial report never replaces a good one)."""
     path = Path(path)

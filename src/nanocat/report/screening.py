@@ -161,8 +161,7 @@ def _cluster_section(result: ScreenResult, atoms: Atoms | None) -> str:
                              "CO2(g), H2(g), H2O(l)); tried / rearranged / failed relaxations.", "muted"))
     parts.append(H.table(["host", "site", "species", "ΔG (eV)", "E (eV)", "tried/rearr./failed"], dG_rows, left=3))
     calls = host.analysis.get("selectivity", [])
-    parts.extend(f'<div class="call">{H._esc(c.get("question"))}: <b>{H._esc(c.get("answer"))}</b> — '
-                 f'{H._esc(c.get("reason"))}</div>' for c in calls)
+    parts.extend(H.callout(c.get("question"), c.get("answer"), c.get("reason")) for c in calls)
     if result.notes:
         parts.extend(H.paragraph(n, "muted") for n in result.notes)
     metals = metal_composition(atoms) if atoms is not None else {}

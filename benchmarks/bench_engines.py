@@ -24,7 +24,7 @@ from ase.cluster import Icosahedron
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from nanocat.atoms.engines import EnginePolicy, EngineSpec, single_point  # noqa: E402
-from nanocat.atoms.workflow import RelaxJob, relax  # noqa: E402
+from nanocat.atoms.workflow import RelaxJob, relax, run_with_policy  # noqa: E402
 
 
 def cu13_cooh() -> Atoms:
@@ -123,9 +123,10 @@ def main() -> None:
         for where in ("centre", "surface"):
             atoms = cu12m(dopant, where)
             mult = lowest_multiplicity(atoms)
-            attempts, t = timed(policy.attempts, atoms, 0, mult)
+            job = RelaxJob(atoms, f"Cu12{dopant}", where, "", kind="clean", multiplicity=mult, max_steps=0)
+            (engine, _), t = timed(run_with_policy, [job], policy, workers=1, progress=False)
             rows.append({"system": f"Cu12{dopant}({where})", "multiplicity": mult,
-                         "gfn2_300K_converges": attempts[0].converged, "policy_choice": attempts[-1].method_label,
+                         "gfn2_300K_converges": engine == policy.engines[0], "policy_choice": engine.label,
                          "policy_s": round(t, 2)})  # fmt: skip
     if args.throughput:
         rows.extend(throughput(args.fmax, args.optimizer, args.workers))

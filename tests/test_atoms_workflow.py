@@ -18,7 +18,7 @@ import pytest
 from ase.build import molecule
 from ase.cluster import Icosahedron
 
-from nanocat.atoms.engines import EngineSpec
+from nanocat.atoms.engines import EnginePolicy, EngineSpec, XTBEngine
 from nanocat.atoms.workflow import (
     JobResult,
     RelaxJob,
@@ -92,6 +92,10 @@ def test_key_is_stable_and_sensitive() -> None:
         cu_jobs(1, seed0=5)[0].key(spec),
     }
     assert job.key(spec) not in other and len(other) == 8
+    # the xTB settings document is the one nanocat 0.1 keyed its cache with, so old caches still hit
+    assert XTBEngine("gfn2").settings() == {"name": "gfn2", "electronic_temperature_K": 300.0, "max_iterations": 250,
+                                            "mixer_memory": 250, "mixer_damping": 0.4, "accuracy": 1.0,
+                                            "initial_guess": "sad"}
     moved = job.atoms.copy()
     moved.positions[0, 0] += 1e-3
     assert structure_hash(moved) != structure_hash(job.atoms)
@@ -120,6 +124,7 @@ def test_gfn2_relaxes_co_to_the_experimental_bond_length() -> None:
 def test_scf_failure_during_relaxation_is_a_failed_result() -> None:
     result = relax(RelaxJob(molecule("CO"), "gas", "gas", "CO", kind="gas"), EngineSpec("gfn2", max_iterations=1))
     assert not result.ok and result.energy_eV is None
+    assert result.error_kind == "scf"  # recognised by exception type (tblite raises CalculationFailed)
     assert "SCF not converged" in result.error
     assert result.method_label == "GFN2-xTB(Tel=300K)"
 
@@ -161,8 +166,9 @@ def test_rerun_reuses_and_resumes(tmp_path: Path) -> None:
     assert len(store) == 5
     third = run_jobs(jobs, "emt", store=store, workers=1, progress=False)
     assert (third.computed, third.reused) == (0, 5)
-    # a different engine spec is a different job
-    assert run_jobs(jobs[:1], EngineSpec("emt", accuracy=0.5), store=store, workers=1, progress=False).computed == 1
+    # a different engine is a different job (same geometry and labels)
+    morse = EngineSpec("ase.calculators.morse:MorsePotential", epsilon=0.5, r0=2.5, rho0=4.0)
+    assert run_jobs(jobs[:1], morse, store=store, workers=1, progress=False).computed == 1
 
 
 def test_store_refuses_a_name_ase_db_cannot_open(tmp_path: Path) -> None:
@@ -186,19 +192,35 @@ def test_duplicate_jobs_in_one_call_run_once(tmp_path: Path) -> None:
 
 def test_failed_job_is_recorded_and_not_retried_unless_asked(tmp_path: Path) -> None:
     store = ResultStore(tmp_path / "f.db")
-    bad = RelaxJob(molecule("SH2"), "gas", "gas", "H2S", kind="gas")
-    jobs = [*cu_jobs(1), bad]
-    summary = run_jobs(jobs, "emt", store=store, workers=1, progress=False)
-    assert (summary.computed, summary.failed) == (2, 1)
+    broken = XTBEngine("gfn2", max_iterations=1)  # the SCF cannot converge in one iteration
+    jobs = [RelaxJob(molecule(m), "gas", "gas", m, kind="gas", max_steps=2) for m in ("H2", "CO")]
+    summary = run_jobs(jobs, broken, store=store, workers=1, progress=False)
+    assert (summary.computed, summary.failed) == (2, 2)
     failed = summary.results[1]
-    assert not failed.ok and "EMT" in failed.error.upper() and "S" in failed.error
+    assert not failed.ok and failed.error_kind == "scf" and "SCF" in failed.error
     assert store.get(failed.key).error == failed.error
-    assert len(list(ase.db.connect(store.url).select(status="failed"))) == 1
-    again = run_jobs(jobs, "emt", store=store, workers=1, progress=False)
-    assert (again.computed, again.reused, again.failed) == (0, 2, 1)
-    retried = run_jobs(jobs, "emt", store=store, workers=1, progress=False, retry_failed=True)
-    assert (retried.computed, retried.reused, retried.failed) == (1, 1, 1)
-    assert len(list(ase.db.connect(store.url).select(status="failed"))) == 2  # both attempts kept
+    assert store.get(failed.key).error_kind == "scf"
+    assert len(list(ase.db.connect(store.url).select(status="failed"))) == 2
+    again = run_jobs(jobs, broken, store=store, workers=1, progress=False)
+    assert (again.computed, again.reused, again.failed) == (0, 2, 2)
+    retried = run_jobs(jobs[1:], broken, store=store, workers=1, progress=False, retry_failed=True)
+    assert (retried.computed, retried.reused, retried.failed) == (1, 0, 1)
+    assert len(list(ase.db.connect(store.url).select(status="failed"))) == 3  # every attempt kept
+
+
+def test_old_rows_without_error_kind_still_load(tmp_path: Path) -> None:
+    # nanocat 0.1 stored failures with the exception type only in the error text
+    store = ResultStore(tmp_path / "old.db")
+    ok = relax(cu_jobs(1)[0], "emt")
+    legacy = ok.as_dict()
+    legacy.pop("error_kind")
+    legacy.update(energy_eV=None, error="CalculationFailed: SCF not converged in 250 cycles", atoms=None)
+    old = JobResult.from_dict(legacy)
+    assert old.error_kind == "scf"
+    store.write(old)
+    assert store.get(ok.key).error_kind == "scf"
+    assert JobResult.from_dict({**legacy, "error": "not run: another job's SCF failed"}).error_kind == "not_run"
+    assert JobResult.from_dict({**legacy, "error": "ValueError: x"}).error_kind is None
 
 
 def test_successful_retry_supersedes_the_failed_row(tmp_path: Path) -> None:
@@ -316,17 +338,15 @@ def test_parallel_xtb_workers(tmp_path: Path) -> None:
 
 
 def test_policy_moves_the_whole_job_set_to_one_method(tmp_path: Path) -> None:
-    from nanocat.atoms.engines import EnginePolicy
-
-    broken = EngineSpec("gfn2", max_iterations=1)
-    policy = EnginePolicy((broken, EngineSpec("gfn1")))
+    broken = XTBEngine("gfn2", max_iterations=1)
+    policy = EnginePolicy((broken, XTBEngine("gfn1")))
     jobs = [
         RelaxJob(molecule("CO"), "gas", "gas", "CO", kind="gas", max_steps=3),
         RelaxJob(molecule("H2"), "gas", "gas", "H2", kind="gas", max_steps=3),
     ]
     store = ResultStore(tmp_path / "policy.db")
     spec, summary = run_with_policy(jobs, policy, store=store, workers=1, progress=False)
-    assert spec == EngineSpec("gfn1")
+    assert spec == XTBEngine("gfn1")
     assert {r.method_label for r in summary.results} == {"GFN1-xTB(Tel=300K)"}
     assert all(r.settings["engine"]["max_iterations"] == 250 for r in summary.results)
     assert summary.failed == 0
@@ -337,7 +357,6 @@ def test_policy_moves_the_whole_job_set_to_one_method(tmp_path: Path) -> None:
 
 
 def test_policy_error_when_no_spec_converges() -> None:
-    from nanocat.atoms.engines import EnginePolicy
     from nanocat.errors import EngineError
 
     policy = EnginePolicy((EngineSpec("gfn2", max_iterations=1), EngineSpec("gfn1", max_iterations=1)))

@@ -2,15 +2,23 @@
 
 from nanocat.atoms.adsorbates import ADSORBATES, adsorbate_candidates, gas_molecule
 from nanocat.atoms.analysis import StructureAnalysis, analyze_structure
-from nanocat.atoms.engines import EnginePolicy, EngineSpec, get_calculator, single_point
+from nanocat.atoms.engines import (
+    Engine,
+    EnginePolicy,
+    EngineSpec,
+    get_calculator,
+    get_engine,
+    register_engine,
+    single_point,
+)
 from nanocat.atoms.screening import ScreenResult, Screener, ScreenSettings, screen
 from nanocat.atoms.sites import Site, SiteFinder, site_structure
 from nanocat.atoms.structures import BUILTIN_CLUSTERS, build_cluster, read_structure, structure_hash
 from nanocat.atoms.workflow import RelaxJob, ResultStore, RunSummary, run_jobs
 
 __all__ = [
-    "ADSORBATES", "BUILTIN_CLUSTERS", "EnginePolicy", "EngineSpec", "RelaxJob", "ResultStore", "RunSummary",
+    "ADSORBATES", "BUILTIN_CLUSTERS", "Engine", "EnginePolicy", "EngineSpec", "RelaxJob", "ResultStore", "RunSummary",
     "ScreenResult", "ScreenSettings", "Screener", "Site", "SiteFinder", "StructureAnalysis", "adsorbate_candidates",
-    "analyze_structure", "build_cluster", "gas_molecule", "get_calculator", "read_structure", "run_jobs", "screen",
+    "analyze_structure", "build_cluster", "gas_molecule", "get_calculator", "get_engine", "read_structure", "register_engine", "run_jobs", "screen",
     "single_point", "site_structure", "structure_hash",
 ]

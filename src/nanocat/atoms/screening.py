@@ -2,9 +2,10 @@
 
 Algorithm (each step's result is cached or recorded, so an interrupted screen resumes):
 
-1. Resolve one engine spec for the cluster with the SCF fallback policy (GFN2 -> GFN2 @ 1000 K -> GFN1); every
-   energy of a diagram then comes from that one spec (never mixed).
-2. Relax the gas references (CO2, H2, H2O, CO, HCOOH, CH4, CH3OH) and the host(s) with that spec. A bare cluster
+1. Take the engine policy of the settings (``auto``: GFN2 -> GFN2 @ 1000 K -> GFN1; or one engine of any kind,
+   see :mod:`nanocat.atoms.engines`); the whole job set moves to the next engine at the first SCF failure, so
+   every energy of a diagram comes from one engine (never mixed).
+2. Relax the gas references (CO2, H2, H2O, CO, HCOOH, CH4, CH3OH) and the host(s) with that engine. A bare cluster
    is its own host; a ligand-protected cluster gives one host per symmetry-unique ligand vacancy (one ligand
    removed, as the field models the dethiolated Au25 site).
 3. Find the symmetry-unique adsorption sites of each host; place every intermediate on every site in several
@@ -22,7 +23,7 @@ import json
 import logging
 import os
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -43,9 +44,15 @@ LARGE_CLUSTER_ATOMS = 40
 
 @dataclass(frozen=True)
 class ScreenSettings:
-    """Recipe of a screen: engine policy, intermediates, site kinds and relaxation settings (Å, eV)."""
+    """Recipe of a screen: engine policy, intermediates, site kinds and relaxation settings (Å, eV).
 
-    engine: str = "auto"
+    ``engine`` is ``"auto"`` (GFN2 -> GFN2 @ 1000 K -> GFN1), an engine name or ``module:callable``, an
+    :class:`~nanocat.atoms.engines.EngineSpec` (name + parameters), an :class:`~nanocat.atoms.engines.Engine`,
+    an :class:`~nanocat.atoms.engines.EnginePolicy`, or an ASE calculator instance. ``corrections`` None takes
+    the engine's own preset (``xtb`` for xTB, ``peterson2010`` otherwise).
+    """
+
+    engine: Any = "auto"
     adsorbates: tuple[str, ...] = DEFAULT_ADSORBATES
     site_kinds: tuple[str, ...] = ("top", "bridge", "hollow")
     n_orientations: int = 2
@@ -53,20 +60,47 @@ class ScreenSettings:
     max_steps: int = 300
     fix_radius_A: float = 6.0
     optimizer: str = "LBFGS"
-    corrections: str = "xtb"
+    corrections: str | None = None
     products: tuple[str, ...] = ("CO", "HCOOH", "CH4", "CH3OH")
     site_elements: tuple[str, ...] = ()
     max_sites: int | None = None
     workers: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        """Plain-JSON form of the settings."""
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        """Plain-JSON form of the settings (the engine as its name, its spec, or its label if not rebuildable)."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["engine"] = _engine_json(self.engine)
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ScreenSettings:
-        """Inverse of :meth:`as_dict`."""
+        """Inverse of :meth:`as_dict` (an engine that could not be rebuilt comes back as its label only)."""
+        data = dict(data)
+        engine = data.get("engine", "auto")
+        if isinstance(engine, dict):
+            from nanocat.atoms.engines import EnginePolicy, EngineSpec
+
+            if "engines" in engine:
+                data["engine"] = EnginePolicy.from_dict(engine)
+            elif "name" in engine:
+                data["engine"] = EngineSpec.from_dict(engine)
+            else:
+                raise InputError(f"screen settings: engine {engine.get('label')!r} was a calculator instance and "
+                                 "cannot be rebuilt from JSON; pass the engine again")
         return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+
+
+def _engine_json(engine: Any) -> Any:
+    """JSON form of ScreenSettings.engine: a name stays a name; specs, engines and policies become dicts."""
+    from nanocat.atoms.engines import EnginePolicy, EngineSpec, resolve_engine
+
+    if isinstance(engine, str):
+        return engine
+    if isinstance(engine, EngineSpec | EnginePolicy):
+        return engine.as_dict()
+    built = resolve_engine(engine)
+    spec = built.spec()
+    return spec.as_dict() if spec is not None else {"label": built.label}
 
 
 @dataclass(frozen=True)
@@ -234,6 +268,7 @@ class Screener:
         self.store = ResultStore(store) if isinstance(store, str | os.PathLike) else store
         self.progress = progress
         self._counts = {"computed": 0, "reused": 0, "failed": 0}
+        self._notes: list[str] = []
 
     # -- the pipeline ----------------------------------------------------------------------------
     def screen(self, atoms: Atoms, name: str | None = None) -> ScreenResult:
@@ -246,13 +281,14 @@ class Screener:
         multiplicity = int(atoms.info.get("multiplicity") or _lowest_multiplicity(atoms, charge))
         atoms.info.update(charge=charge, multiplicity=multiplicity)
         self._counts = {"computed": 0, "reused": 0, "failed": 0}
-        policy = EnginePolicy.from_name(self.settings.engine)
-        notes: list[str] = []
+        policy = EnginePolicy.from_engine(self.settings.engine)
+        self._notes = []
+        notes = self._notes
 
         hosts = self._hosts(atoms, name)
         gas_jobs = self._gas_jobs()
         base_jobs = [self._clean_job(h) for h in hosts] + gas_jobs
-        spec, base = self._run(base_jobs, policy)
+        engine, base = self._run(base_jobs, policy)
         clean_results = dict(zip((h.name for h in hosts), base.results[: len(hosts)], strict=True))
         for host in hosts:
             relaxed = clean_results[host.name]
@@ -262,23 +298,26 @@ class Screener:
                 host.atoms = _with_info(relaxed.atoms, host.atoms)
             self._find_sites(host)
         ads_jobs, meta = self._adsorbate_jobs(hosts)
-        spec_ads, ads = self._run(ads_jobs, _policy_from(policy, spec))
-        if spec_ads != spec:  # one diagram never mixes methods: redo the references at the fallback level
-            notes.append(f"{spec.label} failed on some adsorbate systems; everything recomputed with {spec_ads.label}")
-            spec, base = spec_ads, self._run(base_jobs, _policy_from(policy, spec_ads))[1]
+        engine_ads, ads = self._run(ads_jobs, policy.after(engine))
+        if engine_ads != engine:  # one diagram never mixes methods: redo the references at the fallback level
+            notes.append(f"{engine.label} failed on some adsorbate systems; everything recomputed with "
+                         f"{engine_ads.label}")
+            engine, base = engine_ads, self._run(base_jobs, policy.after(engine_ads))[1]
             clean_results = dict(zip((h.name for h in hosts), base.results[: len(hosts)], strict=True))
         gas_eV = {f"{j.adsorbate}(g)": r.energy_eV for j, r in zip(gas_jobs, base.results[len(hosts):], strict=True)
                   if r.energy_eV is not None}
         rows, host_results = [], []
+        corrections = self.settings.corrections or engine.corrections
         for host in hosts:
             clean_eV = float(clean_results[host.name].energy_eV)
-            host_rows = self._rows(host, clean_eV, gas_eV, spec.label, ads.results, meta)
+            host_rows = self._rows(host, clean_eV, gas_eV, engine.label, ads.results, meta, corrections)
             rows.extend(host_rows)
-            host_results.append(self._analyse(host, clean_eV, gas_eV, spec.label, host_rows))
+            host_results.append(self._analyse(host, clean_eV, gas_eV, engine.label, host_rows, corrections))
         predicted, reason = predict(max(host_results, key=_host_score))
         return ScreenResult(
             name=name, formula=atoms.get_chemical_formula(), charge=charge, multiplicity=multiplicity,
-            n_atoms=len(atoms), method=spec.label, engine_settings=spec.as_dict(), settings=self.settings.as_dict(),
+            n_atoms=len(atoms), method=engine.label, engine_settings=engine.settings(),
+            settings=self.settings.as_dict(),
             hosts=host_results, rows=rows, predicted_product=predicted, reason=reason, notes=notes, **self._counts)
 
     # -- steps -----------------------------------------------------------------------------------
@@ -286,11 +325,12 @@ class Screener:
         """Relax jobs with the first engine of ``policy`` that converges on all of them; count the work."""
         from nanocat.atoms.workflow import run_with_policy
 
-        spec, summary = run_with_policy(jobs, policy, store=self.store, workers=self.settings.workers,
-                                        progress=self.progress)
+        engine, summary = run_with_policy(jobs, policy, store=self.store, workers=self.settings.workers,
+                                          progress=self.progress)
         for key in self._counts:
             self._counts[key] += int(getattr(summary, key))
-        return spec, summary
+        self._notes.extend(n for n in summary.notes if n not in self._notes)
+        return engine, summary
 
     def _hosts(self, atoms: Atoms, name: str) -> list[_Host]:
         """The bare cluster itself, or one host per symmetry-unique ligand vacancy of a protected cluster."""
@@ -385,7 +425,7 @@ class Screener:
         return jobs, meta
 
     def _rows(self, host: _Host, clean_eV: float, gas_eV: dict[str, float], method: str,
-              results: Sequence[Any], meta: Sequence[dict[str, Any]]) -> list[AdsorptionRow]:
+              results: Sequence[Any], meta: Sequence[dict[str, Any]], corrections: str) -> list[AdsorptionRow]:
         """Lowest intact relaxation per site and intermediate of one host, with its formation ΔG (eV)."""
         from nanocat.atoms.adsorbates import ADSORBATE_SPECIES
         from nanocat.thermo import formation_energies_from_electronic
@@ -397,7 +437,7 @@ class Screener:
         # G_f is E + (a constant per species): one call with E = 0 gives every constant
         species_of = {a: ADSORBATE_SPECIES[a] for a in self.settings.adsorbates}
         offsets = formation_energies_from_electronic(clean_eV, {s: 0.0 for s in species_of.values()}, gas_eV,
-                                                     self.settings.corrections, method)
+                                                     corrections, method)
         rows = []
         for n, site in enumerate(host.sites, start=1):
             site_id = f"s{n}:{site.label}"
@@ -415,7 +455,7 @@ class Screener:
         return rows
 
     def _analyse(self, host: _Host, clean_eV: float, gas_eV: dict[str, float], method: str,
-                 rows: Sequence[AdsorptionRow]) -> HostResult:
+                 rows: Sequence[AdsorptionRow], corrections: str) -> HostResult:
         """Free-energy analysis of a host from the lowest energy of each intermediate over its sites."""
         from nanocat.thermo import analyze, formation_energies_from_electronic
 
@@ -424,7 +464,7 @@ class Screener:
             if row.energy_eV is not None and (row.species not in best or row.energy_eV < best[row.species].energy_eV):
                 best[row.species] = row
         fe = formation_energies_from_electronic(clean_eV, {s: r.energy_eV for s, r in best.items()}, gas_eV,
-                                                self.settings.corrections, method)
+                                                corrections, method)
         analysis = analyze(fe, 0.0, list(self.settings.products))
         # through JSON so tuples become lists and the result equals its own round trip
         sites = json.loads(json.dumps([{**s.as_dict(), "id": f"s{n}:{s.label}"}
@@ -516,14 +556,6 @@ def _n_electrons(product: dict[str, Any]) -> int:
 def _plain_product(name: str) -> str:
     """Product name without its phase tag: ``"HCOOH(aq)" -> "HCOOH"``."""
     return name.split("(")[0]
-
-
-def _policy_from(policy: Any, spec: Any) -> Any:
-    """The policy's specs from ``spec`` on (a later fallback never returns to an engine that failed)."""
-    from nanocat.atoms.engines import EnginePolicy
-
-    specs = list(policy.specs)
-    return EnginePolicy(tuple(specs[specs.index(spec):])) if spec in specs else EnginePolicy.single(spec)
 
 
 def _with_info(relaxed: Atoms, original: Atoms) -> Atoms:

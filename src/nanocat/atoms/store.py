@@ -66,6 +66,14 @@ class JobResult:
     error: str | None = None
     atoms: Atoms | None = field(default=None, compare=False)
     reused: bool = False
+    error_kind: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.error_kind is None and self.error is not None:
+            # rows written before error_kind existed: their error text began with the exception type
+            kind = _legacy_error_kind(self.error)
+            if kind is not None:
+                object.__setattr__(self, "error_kind", kind)
 
     @property
     def ok(self) -> bool:
@@ -98,6 +106,15 @@ class JobResult:
         return cls(**data, atoms=atoms)
 
 
+def _legacy_error_kind(error: str) -> str | None:
+    """error_kind of a result stored by nanocat 0.1, which recorded only ``"<ExceptionType>: message"``."""
+    if error.startswith(("CalculationFailed", "SCFError")):
+        return "scf"
+    if error.startswith("not run"):
+        return "not_run"
+    return None
+
+
 def _is_transient(exc: sqlite3.OperationalError) -> bool:
     """SQLite errors that a second try cures: a busy file, or two processes creating the tables at once."""
     text = str(exc).lower()
@@ -126,18 +143,20 @@ class ResultStore:
         import ase.db
 
         self.url = str(url)
-        if "://" not in self.url:
-            Path(self.url).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
-        # No ase lock file: a killed writer would leave it behind and block every later run. SQLite's own
-        # locks die with their process; writes take SQLite's write lock instead (see write()).
         try:
+            if "://" not in self.url:
+                Path(self.url).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+            # No ase lock file: a killed writer would leave it behind and block every later run. SQLite's own
+            # locks die with their process; writes take SQLite's write lock instead (see write()).
             self._db = ase.db.connect(self.url, use_lock_file=False)
+            _retry(f"open {self.url}", self._db.count)  # creates the tables now, outside any write transaction
         except ValueError as exc:  # ase: "No file extension or database type given"
             raise InputError(
                 f"cannot open result database {self.url!r}: {exc}; use a file ending in .db (SQLite) "
                 "or a postgresql:// URL"
             ) from exc
-        _retry(f"open {self.url}", self._db.count)  # creates the tables now, outside any write transaction
+        except (OSError, sqlite3.Error) as exc:  # /proc/x.db, a read-only folder, a file that is not SQLite
+            raise InputError(f"cannot open result database {self.url!r}: {exc} (choose a writable path with --db)") from exc
 
     def __repr__(self) -> str:
         return f"ResultStore({self.url!r})"

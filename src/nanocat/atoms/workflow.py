@@ -2,18 +2,22 @@
 
 Algorithm of :func:`run_jobs`:
 
-1. Every job gets a key: a hash of its structure, labels, charge, multiplicity, engine spec (all SCF
-   settings) and relaxation settings (:meth:`RelaxJob.key`).
+1. Every job gets a key: a hash of its structure, labels, charge, multiplicity, engine settings
+   (:meth:`Engine.settings`, e.g. every SCF setting) and relaxation settings (:meth:`RelaxJob.key`).
 2. Keys already finished in the store are reused, not recomputed. Keys stored as *failed* are reused too
    (an SCF that failed with fixed settings fails again) unless ``retry_failed=True``.
-3. The rest run in worker processes (``concurrent.futures``, spawn start method, tblite single-threaded in
-   each worker). Jobs and results cross the process boundary as JSON strings, never pickled objects.
+3. Every system is checked by the engine and one calculator built before any work (bad input stops the
+   run at once). The rest run in worker processes (``concurrent.futures``, spawn start method, tblite
+   single-threaded in each worker), which rebuild the engine from its importable spec (:meth:`Engine.spec`);
+   jobs, specs and results cross the process boundary as JSON strings, never pickled objects.
 4. The parent writes each result to the store the moment it arrives, so a killed run loses only the jobs
    that were running; rerunning the same call resumes where it stopped.
 
 :func:`run_with_policy` applies an :class:`~nanocat.atoms.engines.EnginePolicy` to a whole job set: if the
-SCF of one spec fails on any job (also mid-relaxation), the *whole set* moves to the next spec, so every
+SCF of one engine fails on any job (also mid-relaxation), the *whole set* moves to the next engine, so every
 energy of one free-energy diagram comes from one method (DESIGN.md section 5); earlier attempts stay cached.
+It is the only place a fallback happens. SCF failure is recognised by exception type
+(``CalculationFailed``/``SCFError``) and recorded as ``JobResult.error_kind == "scf"``.
 
 Relaxations use ASE's BFGS by default (FIRE and LBFGS on request); atoms farther than ``fix_radius_A``
 from the site centre are held fixed with ``ase.constraints.FixAtoms``.
@@ -38,10 +42,17 @@ import numpy as np
 from ase import Atoms
 from ase.calculators.calculator import CalculationFailed
 
-from nanocat.atoms.engines import EnginePolicy, EngineSpec, as_spec, check_system, engine_settings, get_calculator
+from nanocat.atoms.engines import (
+    Engine,
+    EnginePolicy,
+    calculation_errors,
+    checked_energy,
+    engine_settings,
+    resolve_engine,
+)
 from nanocat.atoms.store import JobResult, ResultStore, atoms_from_json, atoms_to_json
 from nanocat.atoms.structures import structure_hash
-from nanocat.errors import EngineError, InputError, NanocatError
+from nanocat.errors import EngineError, InputError
 
 __all__ = [
     "JobResult",
@@ -133,8 +144,8 @@ class RelaxJob:
             "fix_center": None if self.fix_center is None else list(self.fix_center),
         }
 
-    def key(self, spec: EngineSpec | str) -> str:
-        """Cache key: hash of structure, labels, charge, multiplicity, engine spec and relaxation settings."""
+    def key(self, engine: Engine | Any) -> str:
+        """Cache key: hash of structure, labels, charge, multiplicity, engine settings and relaxation settings."""
         document = {
             "structure": structure_hash(self.atoms, decimals=5),  # job keys: finer than the system label
             "system": self.system,
@@ -144,7 +155,7 @@ class RelaxJob:
             "kind": self.kind,
             "charge": int(self.charge),
             "multiplicity": int(self.multiplicity),
-            "engine": as_spec(spec).as_dict(),
+            "engine": resolve_engine(engine).settings(),
             "relax": self.relax_settings(),
         }
         return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()[:32]
@@ -169,42 +180,50 @@ def _optimizer(name: str) -> Callable[..., Any]:
     return {"BFGS": BFGS, "FIRE": FIRE, "LBFGS": LBFGS}[name]
 
 
-def relax(job: RelaxJob, spec: EngineSpec | str) -> JobResult:
-    """Relax one job with one engine spec; SCF failures and bad input become a failed JobResult."""
+def relax(job: RelaxJob, engine: Engine | Any) -> JobResult:
+    """Relax one job with one engine; a failed calculation (SCF) becomes a failed JobResult.
+
+    ``CalculationFailed``/``SCFError`` give ``error_kind="scf"`` (the fallback policy's signal). A system the
+    engine cannot treat raises EngineError/InputError before any step; any other calculator exception raises
+    EngineError (see :func:`~nanocat.atoms.engines.calculation_errors`): nothing is stored for it.
+    """
     from ase.calculators.singlepoint import SinglePointCalculator
     from ase.constraints import FixAtoms
 
-    spec = as_spec(spec)
-    key = job.key(spec)
-    settings = {**engine_settings(spec, job.charge, job.multiplicity), "relax": job.relax_settings()}
+    engine = resolve_engine(engine)
+    key = job.key(engine)
+    settings = {**engine_settings(engine, job.charge, job.multiplicity), "relax": job.relax_settings()}
     atoms = job.atoms.copy()
     fixed = job.fixed_indices()
     if fixed:
         atoms.set_constraint([*atoms.constraints, FixAtoms(indices=fixed)])
     settings["n_fixed"] = len(fixed)
-    atoms.info["nanocat_relax"] = {"key": key, "method_label": spec.label, "system": job.system, "site": job.site}
+    label = engine.label
+    atoms.info["nanocat_relax"] = {"key": key, "method_label": label, "system": job.system, "site": job.site}
     labels = dict(system=job.system, site=job.site, adsorbate=job.adsorbate, orientation=int(job.orientation))
+    what = f"{job.kind} job {job.system}/{job.site}/{job.adsorbate or '-'} ({atoms.get_chemical_formula()})"
+    engine.check_system(atoms, job.charge, job.multiplicity)
+    atoms.calc = engine.calculator(job.charge, job.multiplicity)
     optimizer = None
     try:
-        check_system(atoms, spec, job.charge, job.multiplicity)
-        atoms.calc = get_calculator(spec, job.charge, job.multiplicity)
-        optimizer = _optimizer(job.optimizer)(atoms, logfile=None)
-        converged = bool(optimizer.run(fmax=job.fmax_eV_A, steps=int(job.max_steps)))
-        energy = float(atoms.get_potential_energy())
-        forces = atoms.get_forces()  # constrained: fixed atoms read zero
-    except (CalculationFailed, NanocatError) as exc:
+        with calculation_errors(engine, what):
+            optimizer = _optimizer(job.optimizer)(atoms, logfile=None)
+            converged = bool(optimizer.run(fmax=job.fmax_eV_A, steps=int(job.max_steps)))
+            energy = checked_energy(engine, atoms.get_potential_energy(), what)
+            forces = atoms.get_forces()  # constrained: fixed atoms read zero
+    except CalculationFailed as exc:  # SCFError is a subclass; tblite raises CalculationFailed
         n_steps = int(optimizer.nsteps) if optimizer is not None else 0
-        log.warning("%s %s/%s failed after %d steps: %s", spec.label, job.system, job.site, n_steps, exc)
+        log.warning("%s %s/%s failed after %d steps: %s", label, job.system, job.site, n_steps, exc)
         atoms.calc = None
         return JobResult(
-            key, **labels, kind=job.kind, energy_eV=None, method_label=spec.label, settings=settings,
-            converged=False, n_steps=n_steps, error=f"{type(exc).__name__}: {exc}", atoms=atoms,
+            key, **labels, kind=job.kind, energy_eV=None, method_label=label, settings=settings,
+            converged=False, n_steps=n_steps, error=f"{type(exc).__name__}: {exc}", error_kind="scf", atoms=atoms,
         )  # fmt: skip
     settings["final_fmax_eV_A"] = float(np.linalg.norm(forces, axis=1).max())
     # keep numbers, drop the live engine (tblite holds C handles that cannot be copied or sent)
     atoms.calc = SinglePointCalculator(atoms, energy=energy, forces=forces)
     return JobResult(
-        key, **labels, kind=job.kind, energy_eV=energy, method_label=spec.label, settings=settings,
+        key, **labels, kind=job.kind, energy_eV=energy, method_label=label, settings=settings,
         converged=converged, n_steps=int(optimizer.nsteps), error=None, atoms=atoms,
     )  # fmt: skip
 
@@ -235,9 +254,11 @@ def _thread_environment(threads: int) -> Iterator[None]:
 
 
 def _relax_payload(payload: str) -> str:
-    """Worker entry point: JSON job + spec in, JSON result out (no pickled objects cross processes)."""
+    """Worker entry point: JSON job + engine spec in, JSON result out (no pickled objects cross processes)."""
+    from nanocat.atoms.engines import EngineSpec
+
     document = json.loads(payload)
-    result = relax(RelaxJob.from_dict(document["job"]), EngineSpec.from_dict(document["spec"]))
+    result = relax(RelaxJob.from_dict(document["job"]), EngineSpec.from_dict(document["engine"]).build())
     return json.dumps(result.as_dict())
 
 
@@ -249,6 +270,7 @@ class RunSummary:
     computed: int
     reused: int
     failed: int
+    notes: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """Plain-JSON form."""
@@ -257,13 +279,15 @@ class RunSummary:
             "computed": self.computed,
             "reused": self.reused,
             "failed": self.failed,
+            "notes": list(self.notes),
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunSummary:
         """Inverse of :meth:`as_dict`."""
         results = tuple(JobResult.from_dict(r) for r in data["results"])
-        return cls(results, int(data["computed"]), int(data["reused"]), int(data["failed"]))
+        return cls(results, int(data["computed"]), int(data["reused"]), int(data["failed"]),
+                   tuple(data.get("notes", ())))
 
 
 class _Progress:
@@ -296,9 +320,19 @@ class _Progress:
             self._bar.stop()
 
 
+def _precheck(jobs: Sequence[RelaxJob], engine: Engine) -> None:
+    """Check every system and build one calculator before any work, so bad input stops the run at once."""
+    seen: set[tuple[int, int]] = set()
+    for job in jobs:
+        engine.check_system(job.atoms, job.charge, job.multiplicity)
+        seen.add((int(job.charge), int(job.multiplicity)))
+    for charge, multiplicity in sorted(seen):  # a factory that raises says so before the first job
+        engine.calculator(charge, multiplicity)
+
+
 def run_jobs(
     jobs: Sequence[RelaxJob],
-    spec: EngineSpec | str,
+    engine: Engine | Any,
     store: ResultStore | str | Path | None = None,
     workers: int | None = None,
     progress: bool = True,
@@ -306,22 +340,26 @@ def run_jobs(
     threads_per_worker: int = 1,
     stop_on_scf_failure: bool = False,
 ) -> RunSummary:
-    """Relax every job with one engine spec, reusing and filling the store; results in job order.
+    """Relax every job with one engine, reusing and filling the store; results in job order.
 
     With ``stop_on_scf_failure`` the run ends at the first SCF failure (a policy will move the whole set to its
-    next engine anyway); jobs not run then come back as failed results saying so, and are not stored.
+    next engine anyway); jobs not run then come back as failed results with ``error_kind="not_run"``, and are
+    not stored.
 
     ``workers`` processes run at once (default ``os.cpu_count()``; 1 runs in this process with its own
-    thread settings). ``store`` is a :class:`ResultStore`, a database path/URL, or None (no cache).
-    ``retry_failed`` recomputes jobs whose stored result is a failure.
+    thread settings). Workers rebuild the engine from :meth:`Engine.spec`; an engine without one (a calculator
+    instance) runs in this process, with a warning and a note in the summary. ``store`` is a
+    :class:`ResultStore`, a database path/URL, or None (no cache). ``retry_failed`` recomputes jobs whose
+    stored result is a failure. Bad input (an element or charge the engine cannot treat, a factory that
+    raises, a calculator that returns no energy) raises EngineError/InputError; results stored before stay.
     """
-    spec = as_spec(spec)
+    engine = resolve_engine(engine)
     if isinstance(store, str | Path):
         store = ResultStore(store)
     workers = int(workers) if workers is not None else (os.cpu_count() or 1)
     if workers < 1:
         raise InputError(f"workers must be >= 1, got {workers}")
-    keys = [job.key(spec) for job in jobs]
+    keys = [job.key(engine) for job in jobs]
     done: dict[str, JobResult] = {}
     todo: dict[str, RelaxJob] = {}
     for key, job in zip(keys, jobs, strict=True):
@@ -332,6 +370,17 @@ def run_jobs(
             done[key] = replace(cached, reused=True)
         else:
             todo[key] = job
+    notes: list[str] = []
+    if todo:
+        _precheck(list(todo.values()), engine)
+    spec = engine.spec()
+    if spec is None and workers > 1 and len(todo) > 1:
+        note = (f"engine {engine.label!r} cannot be rebuilt in another process (a calculator instance or a local "
+                "factory): its relaxations ran one at a time in this process; give an importable factory "
+                "(module:callable) to run them in parallel")
+        log.warning(note)
+        notes.append(note)
+        workers = 1
     n_cached_failed = sum(1 for r in done.values() if not r.ok)
     bar = _Progress(progress, total=len(done) + len(todo), reused=len(done), failed=n_cached_failed)
 
@@ -340,49 +389,50 @@ def run_jobs(
             store.write(result)
         done[result.key] = result
         bar.advance(failed=not result.ok)
-        if stop_on_scf_failure and _scf_failed(result):
+        if stop_on_scf_failure and result.error_kind == "scf":
             raise _SCFStop(result.error)
 
-    cached_scf = [r.error for r in done.values() if _scf_failed(r)]
+    cached_scf = [r.error for r in done.values() if r.error_kind == "scf"]
     try:
         if stop_on_scf_failure and cached_scf:
             raise _SCFStop(cached_scf[0])
         if workers == 1 or len(todo) <= 1:
             for job in todo.values():
-                finish(relax(job, spec))
+                finish(relax(job, engine))
         else:
             _run_parallel(todo, spec, min(workers, len(todo)), threads_per_worker, finish)
     except _SCFStop as stop:
-        log.warning("%s: SCF failed (%s); the remaining %d jobs were not run", spec.label, stop,
+        log.warning("%s: SCF failed (%s); the remaining %d jobs were not run", engine.label, stop,
                     len([k for k in todo if k not in done]))
         for key, job in todo.items():
             if key not in done:
                 done[key] = JobResult(key, job.system, job.site, job.adsorbate, int(job.orientation), job.kind, None,
-                                      spec.label, error=f"not run: another job's SCF failed with {spec.label}")
+                                      engine.label, error=f"not run: another job's SCF failed with {engine.label}",
+                                      error_kind="not_run")
     finally:
         bar.close()
-    computed = {k for k in todo if done[k].settings or done[k].atoms is not None}
+    computed = {k for k in todo if done[k].error_kind != "not_run"}
     results, seen = [], set()
     for key in keys:
         result = done[key]
         if key in seen or key not in computed:
-            result = replace(result, reused=True)
+            result = replace(result, reused=result.error_kind != "not_run")
         seen.add(key)
         results.append(result)
     n_reused = sum(1 for r in results if r.reused)
     n_failed = sum(1 for r in results if not r.ok)
-    log.info("run_jobs: %d computed, %d reused, %d failed (%s)", len(computed), n_reused, n_failed, spec.label)
-    return RunSummary(tuple(results), computed=len(computed), reused=n_reused, failed=n_failed)
+    log.info("run_jobs: %d computed, %d reused, %d failed (%s)", len(computed), n_reused, n_failed, engine.label)
+    return RunSummary(tuple(results), computed=len(computed), reused=n_reused, failed=n_failed, notes=tuple(notes))
 
 
 def _run_parallel(
     todo: dict[str, RelaxJob],
-    spec: EngineSpec,
+    spec: Any,
     workers: int,
     threads: int,
     finish: Callable[[JobResult], None],
 ) -> None:
-    """Run jobs in spawned worker processes; ``finish`` is called in this process as each one ends."""
+    """Run jobs in spawned worker processes that rebuild the engine from ``spec``; ``finish`` runs here."""
     import multiprocessing
 
     spec_dict = spec.as_dict()
@@ -395,7 +445,7 @@ def _run_parallel(
     try:
         with _thread_environment(threads):  # workers are spawned on submit (spawn start method)
             pending: set[Future[str]] = {
-                executor.submit(_relax_payload, json.dumps({"job": job.as_dict(), "spec": spec_dict}))
+                executor.submit(_relax_payload, json.dumps({"job": job.as_dict(), "engine": spec_dict}))
                 for job in todo.values()
             }
         while pending:
@@ -432,42 +482,38 @@ class _SCFStop(Exception):
     """Raised inside a run to stop it at the first SCF failure (``stop_on_scf_failure``)."""
 
 
-def _scf_failed(result: JobResult) -> bool:
-    """True when a job failed because an SCF did not converge (a reason to try the next engine)."""
-    return result.error is not None and result.error.startswith(CalculationFailed.__name__)
-
-
 def run_with_policy(
     jobs: Sequence[RelaxJob],
-    policy: EnginePolicy | str,
+    policy: EnginePolicy | Any,
     store: ResultStore | str | Path | None = None,
     **run_options: Any,
-) -> tuple[EngineSpec, RunSummary]:
-    """Relax all jobs with the first spec of ``policy`` whose SCF converges on every one of them.
+) -> tuple[Engine, RunSummary]:
+    """Relax all jobs with the first engine of ``policy`` whose SCF converges on every one of them.
 
-    Returns that spec and its run. Jobs failing for other reasons (bad input) do not trigger a fallback. Every
-    spec but the last stops at its first SCF failure, so a failing engine costs one failed job, not the set.
-    The last spec keeps whatever converged (its failures are counted in the summary); EngineError, naming
-    every spec tried and how many jobs its SCF failed on, only when it converged on none.
+    This is nanocat's one fallback implementation. Returns that engine and its run. Jobs failing for other
+    reasons do not trigger a fallback (bad input raises). Every engine but the last stops at its first SCF
+    failure, so a failing engine costs one failed job, not the set. The last engine keeps whatever converged
+    (its failures are counted in the summary); EngineError, naming every engine tried and how many jobs its
+    SCF failed on, only when it converged on none. ``policy`` is an EnginePolicy or anything
+    :meth:`EnginePolicy.from_engine` takes (``"auto"``, a name, an Engine, a calculator).
     ``run_options`` go to :func:`run_jobs` (``workers``, ``progress``, ``retry_failed``, ...).
     """
-    if isinstance(policy, str):
-        policy = EnginePolicy.from_name(policy)
+    policy = EnginePolicy.from_engine(policy)
     if isinstance(store, str | Path):
         store = ResultStore(store)
     tried = []
-    for n, spec in enumerate(policy.specs):
-        last = n == len(policy.specs) - 1
-        summary = run_jobs(jobs, spec, store=store, stop_on_scf_failure=not last, **run_options)
-        n_scf = sum(1 for r in summary.results if _scf_failed(r))
-        if n_scf == 0 and not any(r.error and r.error.startswith("not run") for r in summary.results):
-            return spec, summary
+    for n, engine in enumerate(policy.engines):
+        last = n == len(policy.engines) - 1
+        summary = run_jobs(jobs, engine, store=store, stop_on_scf_failure=not last, **run_options)
+        n_scf = sum(1 for r in summary.results if r.error_kind == "scf")
+        if n_scf == 0 and not any(r.error_kind == "not_run" for r in summary.results):
+            return engine, summary
         if last and n_scf < len(jobs):
             # no engine left to move to: keep what converged, the failures are counted and stored with their error
             log.warning("%s: SCF failed on %d of %d jobs and no engine is left; those jobs count as failed",
-                        spec.label, n_scf, len(jobs))
-            return spec, summary
-        tried.append(f"{spec.label}: SCF failed on {n_scf} of {len(jobs)} jobs"
+                        engine.label, n_scf, len(jobs))
+            return engine, summary
+        tried.append(f"{engine.label}: SCF failed on {n_scf} of {len(jobs)} jobs"
                      + ("" if last else " (stopped at the first failure)"))
         log.warning("%s; moving the whole job set to the next engine of the policy", tried[-1])
     raise EngineError("no engine of the policy converged on every job; " + "; ".join(tried))

@@ -1,0 +1,47 @@
+"""Small, importable ASE calculators and factories used to test every engine path (importable by workers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ase.calculators.calculator import Calculator, all_changes
+from ase.calculators.emt import EMT
+
+
+class NoEnergy(Calculator):
+    """A broken calculator: it claims energies and forces but computes nothing."""
+
+    implemented_properties = ["energy", "forces"]
+
+    def calculate(self, atoms: Any = None, properties: Any = None, system_changes: Any = all_changes) -> None:
+        super().calculate(atoms, properties, system_changes)
+
+
+class NoOxygenEMT(EMT):
+    """EMT that refuses oxygen at run time, the way a method without parameters for an element does."""
+
+    def calculate(self, atoms: Any = None, properties: Any = ("energy",), system_changes: Any = all_changes) -> None:
+        if "O" in atoms.get_chemical_symbols():
+            raise KeyError("no parameters for O")
+        super().calculate(atoms, properties, system_changes)
+
+
+class SpinEMT(EMT):
+    """EMT that takes a charge and a PySCF-style spin (2S): records what it was given in its parameters."""
+
+    default_parameters = {"charge": 0, "spin": 0, "asap_cutoff": False}
+
+    def __init__(self, charge: int = 0, spin: int = 0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.parameters["charge"] = charge
+        self.parameters["spin"] = spin
+
+
+def raising_factory(**params: Any) -> Calculator:
+    """A factory that always fails, like a calculator whose licence server is down."""
+    raise RuntimeError("licence server not reachable")
+
+
+def emt_factory(**params: Any) -> Calculator:
+    """A plain function returning a calculator (no charge keyword)."""
+    return EMT(**params)

@@ -12,9 +12,12 @@ import pytest
 from ase import Atoms
 
 from nanocat.atoms import build_cluster, read_structure
-from nanocat.atoms.screening import (HostResult, ScreenResult, Screener, ScreenSettings, adsorbate_state,
-                                     chemical_step_threshold_eV, predict, screen)
+from nanocat.atoms.screen_jobs import build_hosts
+from nanocat.atoms.screening import ScreenResult, Screener, ScreenSettings, adsorbate_state, screen
+from nanocat.chem.products import get_product
 from nanocat.cli import main
+from nanocat.thermo import FormationEnergies, FreeEnergyAnalysis, ProductResult, Step
+from nanocat.thermo.selectivity import chemical_step_threshold_eV, predict
 
 EMT = ScreenSettings(engine="emt", adsorbates=("H", "CO"), n_orientations=1, workers=1, max_steps=60)
 
@@ -90,36 +93,46 @@ def test_threshold_from_transition_state_theory() -> None:
     assert chemical_step_threshold_eV(rate_per_s=1e3) < chemical_step_threshold_eV()
 
 
-def _host(products: list[dict], her_ul: float | None) -> HostResult:
-    analysis = {"products": products, "her": {"complete": her_ul is not None, "limiting_potential_V_RHE": her_ul}}
-    return HostResult("h", "bare", 0.0, [], 0, analysis, {})
+def _analysis(products: list[ProductResult], her_ul: float | None) -> FreeEnergyAnalysis:
+    """A hand-made analysis: products with given U_L (V_RHE) and HER."""
+    her = ProductResult("H2(g)", her_ul is not None, limiting_potential_V_RHE=her_ul,
+                        steps=(Step("*", "H*", -her_ul if her_ul is not None else 0.0, True, n_electrons=1),))
+    return FreeEnergyAnalysis(0.0, {p.product: p for p in products}, her, [], FormationEnergies({}, "test", "none"))
 
 
-def _product(name: str, ul: float, uphill: float | None = None, n: int = 2) -> dict:
-    steps = [{"from": "a", "to": "b", "dG_eV": uphill, "n_electrons": 0}] if uphill else []
-    return {"product": name, "complete": True, "limiting_potential_V_RHE": ul, "potential_determining_step": "x",
-            "uphill_chemical_steps": steps, "steps": [{"n_electrons": n}]}
+def _product(name: str, ul: float, uphill: float | None = None, n: int = 2) -> ProductResult:
+    blocking = (Step("a", "b", uphill, False),) if uphill else ()
+    steps = tuple(Step(f"s{i}", f"s{i + 1}", 0.0, True, n_electrons=1) for i in range(n))
+    return ProductResult(name, True, steps=steps, limiting_potential_V_RHE=ul, potential_determining_step="x",
+                         uphill_chemical_steps=blocking, E0_V_RHE=get_product(name).E0_V_RHE)
 
 
 def test_predict_least_negative_limiting_potential_wins() -> None:
-    product, reason = predict(_host([_product("CO(g)", -0.5), _product("HCOOH(aq)", -0.3)], her_ul=-0.6))
-    assert product == "HCOOH" and "-0.30" in reason and "HER needs -0.60" in reason
+    prediction = predict(_analysis([_product("CO(g)", -0.5), _product("HCOOH(aq)", -0.3)], her_ul=-0.6))
+    assert prediction.product == "HCOOH" and "-0.30" in prediction.reason and "HER needs -0.60" in prediction.reason
+    assert prediction.call("CO").limiting_potential_V_RHE == -0.5 and prediction.call("H2").complete
+    assert type(prediction).from_dict(prediction.as_dict()) == prediction
 
 
 def test_predict_blocks_products_behind_uphill_chemical_steps() -> None:
-    host = _host([_product("CO(g)", -0.1, uphill=1.2), _product("CH4(g)", -0.6, n=8)], her_ul=-0.9)
-    product, reason = predict(host)
-    assert product == "CH4" and "CO(g) (+1.20 eV)" in reason
+    prediction = predict(_analysis([_product("CO(g)", -0.1, uphill=1.2), _product("CH4(g)", -0.6, n=8)], her_ul=-0.9))
+    assert prediction.product == "CH4" and "CO(g) (+1.20 eV)" in prediction.reason
+    assert prediction.call("CO").blocked and not prediction.call("CO").open
 
 
 def test_predict_her_when_it_is_easier() -> None:
-    product, reason = predict(_host([_product("CO(g)", -0.8)], her_ul=-0.2))
-    assert product == "H2" and "HER U_L = -0.20" in reason
+    prediction = predict(_analysis([_product("CO(g)", -0.8)], her_ul=-0.2))
+    assert prediction.product == "H2" and "HER U_L = -0.20" in prediction.reason
+
+
+def test_predict_fewer_electrons_win_a_tie() -> None:
+    prediction = predict(_analysis([_product("CH4(g)", -0.4, n=8), _product("CO(g)", -0.4, n=2)], her_ul=-0.9))
+    assert prediction.product == "CO"
 
 
 def test_predict_nothing_without_energies() -> None:
-    product, _ = predict(_host([{"product": "CO(g)", "complete": False}], her_ul=None))
-    assert product is None
+    prediction = predict(_analysis([ProductResult("CO(g)", False)], her_ul=None))
+    assert prediction.product is None
 
 
 def test_adsorbate_state_classifies_geometries() -> None:
@@ -136,7 +149,7 @@ def test_adsorbate_state_classifies_geometries() -> None:
 
 def test_protected_cluster_gives_one_host_per_thiolate_class(structures_dir: Path) -> None:
     au25 = read_structure(structures_dir / "NC_Database__sch3_protected__025_18_minus1_cp2k_opt.xyz", charge=-1)
-    hosts = Screener(ScreenSettings(engine="gfn1"), progress=False)._hosts(au25, "Au25")
+    hosts = build_hosts(au25, "Au25", ScreenSettings(engine="gfn1"))
     assert len(hosts) == 2  # 12 core-staple S and 6 staple-staple S: two inequivalent dethiolated sites
     for host in hosts:
         assert len(host.atoms) == len(au25) - 5  # one S-CH3 removed as a neutral radical
@@ -156,7 +169,7 @@ def test_gfn1_on_cu4_binds_co_and_h(tmp_path: Path) -> None:
                               workers=1, fmax_eV_A=0.1)
     result = screen(build_cluster("Cu4"), settings, store=tmp_path / "cu4.db", progress=False)
     assert result.method.startswith("GFN1-xTB") and result.failed == 0
-    descriptors = result.best_host.analysis["energies"]["descriptors_eV"]
+    descriptors = result.best_host.analysis.energies.descriptors_eV
     assert descriptors["dE_CO_eV"] < -0.3  # CO chemisorbs on Cu (DFT on small Cu clusters: about -1 eV)
     assert np.isfinite(descriptors["dE_H_eV"])
     assert result.predicted_product is not None

@@ -12,20 +12,33 @@ molecule points away from the cluster; orientations are rotations about the norm
 (OCHO, CH2O, OCCO) span a two-metal site. A placement with any other atom pair closer than
 :data:`MIN_CLEARANCE_A` is tilted about the binding atom (up to 40°) and then lifted (up to 0.4 Å);
 if none of these clears, that orientation is dropped. ``info`` records the tilt and lift used.
+
+Your own adsorbate: :meth:`AdsorbateSpec.from_atoms` (an ``Atoms`` with the binding atom marked by
+``info["binding_index"]`` or by tag 1) or :meth:`AdsorbateSpec.from_file` (any file ``ase.io`` reads; extxyz
+keeps ``binding_index`` in its comment line, tags travel in ``tags``); your own gas reference:
+:meth:`GasReference.from_atoms` or a G2 name (``"C2H6"``). Both may carry their free-energy
+:class:`~nanocat.thermo.Correction` (ZPE, TS), which the screen adds to its correction preset.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 from ase import Atoms
+from ase.build import molecule
+from ase.collections import g2
 from ase.data import atomic_numbers, covalent_radii
 
 from nanocat.atoms.sites import Site, site_indices_after_removal, site_structure
 from nanocat.atoms.structures import lowest_multiplicity
+from nanocat.chem.species import SpeciesError, parse_species
 from nanocat.errors import InputError, StructureError
+from nanocat.thermo.corrections import Correction
 
 log = logging.getLogger(__name__)
 
@@ -37,22 +50,108 @@ MIN_HEIGHT_A = 0.5
 """Lowest height (Å) of the binding atom above a bridge/hollow plane (wide sites would sink it)."""
 
 
+def _positions(atoms: Atoms) -> tuple[tuple[float, float, float], ...]:
+    """Positions (Å) as a tuple of float triples (hashable, JSON-ready)."""
+    return tuple((float(x), float(y), float(z)) for x, y, z in atoms.get_positions())
+
+
+def _marked_index(atoms: Atoms, key: str, tag: int, what: str) -> int | None:
+    """Index marked by ``atoms.info[key]`` or by the one atom with tag ``tag``; None when unmarked."""
+    if key in atoms.info:
+        index = int(atoms.info[key])
+    else:
+        tagged = [int(i) for i in np.flatnonzero(atoms.get_tags() == tag)]
+        if len(tagged) > 1:
+            raise InputError(f"{what}: {len(tagged)} atoms carry tag {tag}; mark exactly one (or set info[{key!r}])")
+        if not tagged:
+            return None
+        index = tagged[0]
+    if not 0 <= index < len(atoms):
+        raise InputError(f"{what}: {key} {index} is outside 0..{len(atoms) - 1}")
+    return index
+
+
 @dataclass(frozen=True)
 class AdsorbateSpec:
-    """An adsorbate: G2 parent molecule, atoms deleted from it, binding atom(s) and thermo species name."""
+    """An adsorbate: its geometry (a G2 parent minus deleted atoms, or the user's own), binding atom(s), species.
+
+    ``symbols``/``positions`` (Å) hold a user geometry and replace ``parent``; ``correction`` (ZPE, TS in eV)
+    is added to the screen's correction preset for ``species`` (needed for species the preset does not cover).
+    """
 
     name: str
     species: str
-    parent: str
-    delete: tuple[int, ...]
-    binding: int
+    parent: str = ""
+    delete: tuple[int, ...] = ()
+    binding: int = 0
     bidentate: int | None = None
     mirror_x: tuple[int, ...] = ()
+    symbols: tuple[str, ...] = ()
+    positions: tuple[tuple[float, float, float], ...] = ()
+    correction: Correction | None = None
+
+    def __post_init__(self) -> None:
+        if not self.parent and not self.symbols:
+            raise InputError(f"adsorbate {self.name!r}: give a G2 parent molecule or its own geometry")
+        try:
+            species = parse_species(self.species)
+        except SpeciesError as exc:
+            raise InputError(f"adsorbate {self.name!r}: species {self.species!r}: {exc}") from None
+        if species.phase != "ads":
+            raise InputError(f"adsorbate {self.name!r}: species {self.species!r} must be adsorbed (end in '*')")
+        n = len(self.symbols) if self.symbols else None
+        for field_name, index in (("binding", self.binding), ("bidentate", self.bidentate)):
+            if index is not None and n is not None and not 0 <= index < n:
+                raise InputError(f"adsorbate {self.name!r}: {field_name} index {index} is outside 0..{n - 1}")
+
+    @classmethod
+    def from_atoms(cls, name: str, atoms: Atoms, species: str | None = None, binding_index: int | None = None,
+                   correction: Correction | None = None) -> AdsorbateSpec:
+        """An adsorbate from a molecule (Å); the binding atom is ``binding_index``, ``info["binding_index"]``
+        or the atom with tag 1; a second binding atom (bidentate) is ``info["bidentate_index"]`` or tag 2."""
+        if len(atoms) == 0:
+            raise InputError(f"adsorbate {name!r}: empty structure")
+        what = f"adsorbate {name!r}"
+        binding = binding_index if binding_index is not None else _marked_index(atoms, "binding_index", 1, what)
+        if binding is None:
+            raise InputError(f"{what}: mark the atom that binds to the cluster (info['binding_index'] or tag 1)")
+        bidentate = _marked_index(atoms, "bidentate_index", 2, what)
+        return cls(name, species or f"{name}*", binding=int(binding), bidentate=bidentate,
+                   symbols=tuple(atoms.get_chemical_symbols()), positions=_positions(atoms), correction=correction)
+
+    @classmethod
+    def from_file(cls, path: str | Path, name: str | None = None, species: str | None = None,
+                  binding_index: int | None = None, correction: Correction | None = None) -> AdsorbateSpec:
+        """An adsorbate from a structure file ``ase.io`` reads (see :meth:`from_atoms` for the binding atom)."""
+        from ase.io import read
+
+        p = Path(path)
+        try:
+            atoms = read(p)
+        except (OSError, ValueError, KeyError, StopIteration) as exc:
+            raise StructureError(f"{p}: cannot read an adsorbate structure ({exc})") from None
+        return cls.from_atoms(name or p.stem, atoms, species, binding_index, correction)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON record (geometry as lists, correction as its terms)."""
+        return {"name": self.name, "species": self.species, "parent": self.parent, "delete": list(self.delete),
+                "binding": self.binding, "bidentate": self.bidentate, "mirror_x": list(self.mirror_x),
+                "symbols": list(self.symbols), "positions": [list(p) for p in self.positions],
+                "correction": None if self.correction is None else self.correction.as_dict()}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> AdsorbateSpec:
+        """Rebuild from :meth:`as_dict` output."""
+        corr = d.get("correction")
+        return cls(d["name"], d["species"], d.get("parent", ""), tuple(d.get("delete", ())), int(d.get("binding", 0)),
+                   d.get("bidentate"), tuple(d.get("mirror_x", ())), tuple(d.get("symbols", ())),
+                   tuple(tuple(float(x) for x in p) for p in d.get("positions", ())),
+                   None if corr is None else Correction.from_dict(corr))
 
     def geometry(self) -> Atoms:
         """Internal geometry (Å) as a new Atoms, atoms ordered as in the parent minus the deleted ones."""
-        from ase.build import molecule
-
+        if self.symbols:
+            return Atoms(self.symbols, positions=self.positions)
         mol = molecule(self.parent)
         if self.mirror_x:  # parent numbering: flips these atoms through the yz plane (trans -> cis)
             pos = mol.get_positions()
@@ -95,16 +194,83 @@ GAS_MOLECULES: dict[str, tuple[str, int]] = {
 
 
 def gas_molecule(name: str) -> Atoms:
-    """Gas-phase molecule (Å) from ``ase.build.molecule``, with name, charge 0 and multiplicity in info."""
-    from ase.build import molecule
+    """Gas-phase molecule (Å) from ``ase.build.molecule``, with name, charge 0 and multiplicity in info.
 
-    if name not in GAS_MOLECULES:
-        raise InputError(f"unknown gas molecule {name!r}; known: {', '.join(GAS_MOLECULES)}")
-    g2_name, mult = GAS_MOLECULES[name]
+    Names of :data:`GAS_MOLECULES` first, then any molecule of ASE's G2 set (``"C2H6"``) at its lowest spin.
+    """
+    if name in GAS_MOLECULES:
+        g2_name, mult = GAS_MOLECULES[name]
+    elif name in g2.names:
+        g2_name, mult = name, 0
+    else:
+        raise InputError(f"unknown gas molecule {name!r}; known: {', '.join(GAS_MOLECULES)}, any molecule of ASE's "
+                         "G2 set, or your own GasReference.from_atoms(...)")
     mol = molecule(g2_name)
     atoms = Atoms(mol.get_chemical_symbols(), positions=mol.get_positions())
-    atoms.info.update(name=name, charge=0, multiplicity=mult, source=f"ase.build.molecule({g2_name!r}) (G2 set)")
+    atoms.info.update(name=name, charge=0, multiplicity=mult or lowest_multiplicity(atoms, 0),
+                      source=f"ase.build.molecule({g2_name!r}) (G2 set)")
     return atoms
+
+
+@dataclass(frozen=True)
+class GasReference:
+    """A gas-phase molecule computed at the screen's level: name (formula, e.g. ``C2H6``), geometry (Å), spin.
+
+    ``correction`` (ZPE, TS in eV) is added to the screen's correction preset for ``<name>(g)``.
+    """
+
+    name: str
+    symbols: tuple[str, ...]
+    positions: tuple[tuple[float, float, float], ...]
+    multiplicity: int = 1
+    correction: Correction | None = None
+
+    def __post_init__(self) -> None:
+        try:
+            parse_species(f"{self.name}(g)")
+        except SpeciesError as exc:
+            raise InputError(f"gas reference {self.name!r}: {exc}") from None
+
+    @classmethod
+    def from_atoms(cls, name: str, atoms: Atoms, multiplicity: int | None = None,
+                   correction: Correction | None = None) -> GasReference:
+        """A gas reference from a molecule (Å); multiplicity default ``info["multiplicity"]`` or the lowest."""
+        mult = multiplicity or int(atoms.info.get("multiplicity") or lowest_multiplicity(atoms, 0))
+        return cls(name, tuple(atoms.get_chemical_symbols()), _positions(atoms), int(mult), correction)
+
+    @classmethod
+    def named(cls, name: str, correction: Correction | None = None) -> GasReference:
+        """A gas reference from :func:`gas_molecule` (built-in name or any G2 molecule)."""
+        return cls.from_atoms(name, gas_molecule(name), correction=correction)
+
+    def molecule(self) -> Atoms:
+        """The molecule (Å) with name, charge 0 and multiplicity in info."""
+        atoms = Atoms(self.symbols, positions=self.positions)
+        atoms.info.update(name=self.name, charge=0, multiplicity=self.multiplicity, source="user gas reference")
+        return atoms
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON record."""
+        return {"name": self.name, "symbols": list(self.symbols), "positions": [list(p) for p in self.positions],
+                "multiplicity": self.multiplicity,
+                "correction": None if self.correction is None else self.correction.as_dict()}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> GasReference:
+        """Rebuild from :meth:`as_dict` output."""
+        corr = d.get("correction")
+        return cls(d["name"], tuple(d["symbols"]), tuple(tuple(float(x) for x in p) for p in d["positions"]),
+                   int(d.get("multiplicity", 1)), None if corr is None else Correction.from_dict(corr))
+
+
+def adsorbate_spec(adsorbate: str | AdsorbateSpec) -> AdsorbateSpec:
+    """The spec of a built-in adsorbate name, or the user's own spec as given."""
+    if isinstance(adsorbate, AdsorbateSpec):
+        return adsorbate
+    if adsorbate not in ADSORBATES:
+        raise InputError(f"unknown adsorbate {adsorbate!r}; known: {', '.join(ADSORBATES)}, or your own "
+                         "AdsorbateSpec.from_atoms(...) / from_file(...)")
+    return ADSORBATES[adsorbate]
 
 
 def _rotation_to(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -166,7 +332,8 @@ def _radius(symbol: str) -> float:
     return float(covalent_radii[atomic_numbers[symbol]])
 
 
-def adsorbate_candidates(atoms: Atoms, site: Site, adsorbate: str, n_orientations: int = 3) -> list[Atoms]:
+def adsorbate_candidates(atoms: Atoms, site: Site, adsorbate: str | AdsorbateSpec,
+                         n_orientations: int = 3) -> list[Atoms]:
     """Adsorbate placements on ``site`` of ``atoms`` (the structure the site was found on), as new Atoms.
 
     Sites with ``removed`` atoms (ligand vacancy, donated hydride) are first turned into
@@ -177,11 +344,10 @@ def adsorbate_candidates(atoms: Atoms, site: Site, adsorbate: str, n_orientation
     bidentate mode. ``info`` holds adsorbate, species, site_label, orientation, mode, adsorbate_indices,
     binding_index (and binding_indices, bound_to), tilt_deg, lift_A, charge and multiplicity.
     """
-    if adsorbate not in ADSORBATES:
-        raise InputError(f"unknown adsorbate {adsorbate!r}; known: {', '.join(ADSORBATES)}")
+    spec = adsorbate_spec(adsorbate)
+    adsorbate = spec.name
     if n_orientations < 1:
         raise InputError(f"n_orientations must be >= 1, got {n_orientations}")
-    spec = ADSORBATES[adsorbate]
     host = site_structure(atoms, site)
     if site.kind == "ligand":
         if site.anchor is None:

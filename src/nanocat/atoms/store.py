@@ -13,14 +13,18 @@ import logging
 import random
 import sqlite3
 import time
-from collections.abc import Iterator
 import copy
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+import ase.db
 import numpy as np
 from ase import Atoms
+from ase.calculators.singlepoint import SinglePointCalculator
+from ase.db.sqlite import SQLite3Database
+from ase.io.jsonio import decode, encode
 
 from nanocat._version import __version__
 from nanocat.errors import InputError
@@ -33,15 +37,11 @@ LOCK_RETRY_S = 120.0
 
 def atoms_to_json(atoms: Atoms) -> str:
     """Atoms (with constraints and info) as a JSON string (ase.io.jsonio; no pickle)."""
-    from ase.io.jsonio import encode
-
     return encode(atoms)
 
 
 def atoms_from_json(text: str) -> Atoms:
     """Inverse of :func:`atoms_to_json`."""
-    from ase.io.jsonio import decode
-
     atoms = decode(text)
     if not isinstance(atoms, Atoms):
         raise InputError("JSON document does not hold an ASE Atoms object")
@@ -98,8 +98,6 @@ class JobResult:
         forces = data.pop("forces", None)
         atoms = None if text is None else atoms_from_json(text)
         if atoms is not None and data.get("energy_eV") is not None:
-            from ase.calculators.singlepoint import SinglePointCalculator
-
             atoms.calc = SinglePointCalculator(
                 atoms, energy=data["energy_eV"], forces=None if forces is None else np.asarray(forces)
             )
@@ -140,8 +138,6 @@ class ResultStore:
     """Cache of :class:`JobResult` rows in an ase.db database (SQLite file, or a postgresql:// URL)."""
 
     def __init__(self, url: str | Path) -> None:
-        import ase.db
-
         self.url = str(url)
         try:
             if "://" not in self.url:
@@ -196,8 +192,6 @@ class ResultStore:
 
     def write(self, result: JobResult) -> int:
         """Write one result now (never a second finished row for the same key); returns the row id."""
-        from ase.calculators.singlepoint import SinglePointCalculator
-
         atoms = result.atoms.copy() if result.atoms is not None else Atoms()
         if result.energy_eV is not None and len(atoms):
             calc = result.atoms.calc if result.atoms is not None else None
@@ -220,8 +214,6 @@ class ResultStore:
 
     def _write_once(self, atoms: Atoms, kvp: dict[str, Any], data: dict[str, Any], ok: bool) -> int:
         """Check for a finished row and write ours in one transaction (SQLite: under its write lock)."""
-        from ase.db.sqlite import SQLite3Database
-
         if not isinstance(self._db, SQLite3Database):  # server databases: check, then write
             return self._check_and_write(self._db, atoms, kvp, data, ok)
         with self._db as db:  # one connection; committed on exit, rolled back on error

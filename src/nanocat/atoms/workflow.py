@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -41,10 +42,14 @@ from typing import Any, Literal
 import numpy as np
 from ase import Atoms
 from ase.calculators.calculator import CalculationFailed
+from ase.calculators.singlepoint import SinglePointCalculator
+from ase.constraints import FixAtoms
+from ase.optimize import BFGS, FIRE, LBFGS
 
 from nanocat.atoms.engines import (
     Engine,
     EnginePolicy,
+    EngineSpec,
     calculation_errors,
     checked_energy,
     engine_settings,
@@ -81,7 +86,9 @@ class RelaxJob:
 
     ``fmax_eV_A`` is the force criterion (eV/Å); ``max_steps`` the optimizer step limit (0 gives a single
     point). With ``fix_radius_A`` (Å), atoms farther than that from the centre (atom ``fix_center_index``
-    or the point ``fix_center``, Å) stay fixed.
+    or the point ``fix_center``, Å) stay fixed. ``host`` (the name of the screened host) and
+    ``adsorbate_indices`` (the adsorbate's atoms in ``atoms``) are labels the job carries for whoever reads
+    its result; they do not enter the key.
     """
 
     atoms: Atoms = field(compare=False)
@@ -98,8 +105,11 @@ class RelaxJob:
     fix_center_index: int | None = None
     fix_center: tuple[float, float, float] | None = None
     optimizer: OptimizerName = "BFGS"
+    host: str = ""
+    adsorbate_indices: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "adsorbate_indices", tuple(int(i) for i in self.adsorbate_indices))
         if not isinstance(self.atoms, Atoms):
             raise InputError(f"RelaxJob.atoms must be an ase.Atoms, got {type(self.atoms).__name__}")
         object.__setattr__(self, "atoms", self.atoms.copy())  # never share the caller's object
@@ -120,6 +130,8 @@ class RelaxJob:
                 raise InputError("RelaxJob with fix_radius_A needs exactly one of fix_center_index or fix_center")
         if self.fix_center_index is not None and not 0 <= self.fix_center_index < len(self.atoms):
             raise InputError(f"RelaxJob.fix_center_index {self.fix_center_index} is outside 0..{len(self.atoms) - 1}")
+        if any(not 0 <= i < len(self.atoms) for i in self.adsorbate_indices):
+            raise InputError(f"RelaxJob.adsorbate_indices {list(self.adsorbate_indices)} reach outside the structure")
 
     def fixed_indices(self) -> list[int]:
         """Indices of atoms held fixed by ``fix_radius_A`` (empty without it)."""
@@ -175,8 +187,6 @@ class RelaxJob:
 
 def _optimizer(name: str) -> Callable[..., Any]:
     """The ASE optimizer class of that name."""
-    from ase.optimize import BFGS, FIRE, LBFGS
-
     return {"BFGS": BFGS, "FIRE": FIRE, "LBFGS": LBFGS}[name]
 
 
@@ -187,9 +197,6 @@ def relax(job: RelaxJob, engine: Engine | Any) -> JobResult:
     engine cannot treat raises EngineError/InputError before any step; any other calculator exception raises
     EngineError (see :func:`~nanocat.atoms.engines.calculation_errors`): nothing is stored for it.
     """
-    from ase.calculators.singlepoint import SinglePointCalculator
-    from ase.constraints import FixAtoms
-
     engine = resolve_engine(engine)
     key = job.key(engine)
     settings = {**engine_settings(engine, job.charge, job.multiplicity), "relax": job.relax_settings()}
@@ -255,8 +262,6 @@ def _thread_environment(threads: int) -> Iterator[None]:
 
 def _relax_payload(payload: str) -> str:
     """Worker entry point: JSON job + engine spec in, JSON result out (no pickled objects cross processes)."""
-    from nanocat.atoms.engines import EngineSpec
-
     document = json.loads(payload)
     result = relax(RelaxJob.from_dict(document["job"]), EngineSpec.from_dict(document["engine"]).build())
     return json.dumps(result.as_dict())
@@ -433,8 +438,6 @@ def _run_parallel(
     finish: Callable[[JobResult], None],
 ) -> None:
     """Run jobs in spawned worker processes that rebuild the engine from ``spec``; ``finish`` runs here."""
-    import multiprocessing
-
     spec_dict = spec.as_dict()
     executor = ProcessPoolExecutor(
         max_workers=workers,

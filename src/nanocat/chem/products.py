@@ -7,6 +7,7 @@ vs RHE is ``E° = -ΔrG° / (m F)`` with ΔrG° from standard Gibbs energies of 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -139,16 +140,48 @@ class Product:
 _REFERENCES = {"CO2(g)", "H2O(l)", "H2O(g)"}
 
 
+#: Sources of products added with :func:`register_product` (the built-ins come from NBS_1982).
+_USER_SOURCES: dict[str, str] = {}
+
+
 @lru_cache(maxsize=1)
 def _builtin() -> dict[str, Product]:
-    """Products with a tabulated ΔfG°, keyed by name with phase."""
+    """Products with a tabulated ΔfG° (built-in and registered), keyed by name with phase."""
     out = {}
     for name, dfg in DFG_KJ_MOL.items():
         if name in _REFERENCES:
             continue
         formula = name.rsplit("(", 1)[0]
-        out[name] = Product(name, dfg, NBS_1982, _NOTES.get(formula, ""))
+        out[name] = Product(name, dfg, _USER_SOURCES.get(name, NBS_1982), _NOTES.get(formula, ""))
     return out
+
+
+def register_product(name: str, dfg_kJ_mol: float, source: str, *, replace: bool = False) -> Product:
+    """Add a product (name with phase, e.g. ``"C2H6(g)"``) with its standard ΔfG° (kJ/mol, 298.15 K) and source.
+
+    It then works everywhere a built-in does: E°, free-energy diagrams, the tabulated energy of a product
+    the screen did not compute, and the xTB presets' gas anchoring. The first phase registered for a formula
+    becomes its default phase (``"C2H6"`` -> ``"C2H6(g)"``). A name clash is a ProductError unless ``replace``.
+    """
+    try:
+        sp = parse_species(name)
+    except SpeciesError as exc:
+        raise ProductError(f"product {name!r} needs a phase, e.g. 'C2H6(g)': {exc}") from None
+    if sp.phase not in ("g", "l", "aq"):
+        raise ProductError(f"product {name!r} needs a phase: (g), (l) or (aq)")
+    if not math.isfinite(float(dfg_kJ_mol)):
+        raise ProductError(f"product {name!r}: ΔfG° must be a finite number of kJ/mol, got {dfg_kJ_mol!r}")
+    if not sp.composition or set(dict(sp.composition)) - {"C", "H", "O"}:
+        raise ProductError(f"product {name!r}: only C, H and O products of CO2 reduction can be registered")
+    if sp.name in DFG_KJ_MOL and not replace:
+        raise ProductError(f"product {sp.name!r} is already known; pass replace=True to overwrite it")
+    if not source.strip():
+        raise ProductError(f"product {name!r}: give the source of its ΔfG° (table and DOI)")
+    DFG_KJ_MOL[sp.name] = float(dfg_kJ_mol)
+    _USER_SOURCES[sp.name] = source
+    DEFAULT_PHASE.setdefault(sp.formula, sp.phase)
+    _builtin.cache_clear()
+    return _builtin()[sp.name]
 
 
 def list_products(include_gas_of_liquids: bool = False) -> list[Product]:

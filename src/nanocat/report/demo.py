@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from nanocat.atoms.screening import ScreenResult, ScreenSettings, product_calls, screen
+from nanocat.atoms.screening import ScreenResult, ScreenSettings, screen
 from nanocat.atoms.structures import build_cluster
 from nanocat.report.screening import write_screen_report
+from nanocat.thermo.selectivity import product_calls
 
 DEMO_CLUSTERS: tuple[str, ...] = ("Cu13", "Cu12Fe", "Cu12Co", "Cu12Ni")
 #: GFN1 for every cluster, so the ranking compares one method (GFN2's SCF fails on Cu13 adsorbates at 300, 1000

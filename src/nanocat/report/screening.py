@@ -12,7 +12,10 @@ from typing import Any
 from ase import Atoms
 
 from nanocat.atoms.analysis import METALS
-from nanocat.atoms.screening import ScreenResult, best_co2rr, chemical_step_threshold_eV, product_calls
+from nanocat.atoms.screening import ScreenResult
+from nanocat.errors import InputError
+from nanocat.thermo import FreeEnergyAnalysis, plot_diagram
+from nanocat.thermo.selectivity import best_co2rr, chemical_step_threshold_eV, product_calls
 from nanocat.report import html as H
 from nanocat.report.figures import cluster_picture_png
 
@@ -48,7 +51,7 @@ BLOCKED_NOTE = ("† blocked: its route needs a chemical step (e.g. CO* → CO(g
 def rank(results: Sequence[ScreenResult]) -> list[ScreenResult]:
     """Clusters ranked by the U_L of their best open CO2RR product (least negative first)."""
     def score(r: ScreenResult) -> float:
-        best = best_co2rr(r.best_host)
+        best = best_co2rr(r.best_host.analysis)
         return float("-inf") if best is None else best.limiting_potential_V_RHE
 
     return sorted(results, key=score, reverse=True)
@@ -121,15 +124,11 @@ def _summary_rows(results: Sequence[ScreenResult]) -> list[list[Any]]:
     return rows
 
 
-def _fed_png(analyses: Mapping[str, Any], products: Sequence[str] | None) -> bytes | None:
+def _fed_png(analyses: Mapping[str, FreeEnergyAnalysis], products: Sequence[str] | None) -> bytes | None:
     """Free-energy diagram PNG of one or more analyses (None when no path is complete)."""
-    from nanocat.errors import InputError
-    from nanocat.thermo import FreeEnergyAnalysis, plot_diagram
-
-    objects = {name: FreeEnergyAnalysis.from_dict(a) for name, a in analyses.items()}
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            path = plot_diagram(objects, Path(tmp) / "fed.png", products=products)
+            path = plot_diagram(dict(analyses), Path(tmp) / "fed.png", products=products)
         except InputError as exc:
             log.warning("no free-energy diagram: %s", exc)
             return None
@@ -160,8 +159,7 @@ def _cluster_section(result: ScreenResult, atoms: Atoms | None) -> str:
     parts.append(H.paragraph("Formation free energy of each intermediate on each site (eV, U = 0 V_RHE, relative to "
                              "CO2(g), H2(g), H2O(l)); tried / rearranged / failed relaxations.", "muted"))
     parts.append(H.table(["host", "site", "species", "ΔG (eV)", "E (eV)", "tried/rearr./failed"], dG_rows, left=3))
-    calls = host.analysis.get("selectivity", [])
-    parts.extend(H.callout(c.get("question"), c.get("answer"), c.get("reason")) for c in calls)
+    parts.extend(H.callout(c.question, c.answer, c.reason) for c in host.analysis.selectivity)
     if result.notes:
         parts.extend(H.paragraph(n, "muted") for n in result.notes)
     metals = metal_composition(atoms) if atoms is not None else {}

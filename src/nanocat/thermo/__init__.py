@@ -6,9 +6,10 @@ from nanocat.thermo.corrections import Correction, CorrectionSet, get_preset
 from nanocat.thermo.diagram import ProductResult, Step
 from nanocat.thermo.io import load_energies
 from nanocat.thermo.plot import plot_diagram
-from nanocat.thermo.selectivity import SelectivityCall
+from nanocat.thermo.selectivity import Prediction, ProductCall, SelectivityCall, predict, product_calls
 
 __all__ = [
-    "Correction", "CorrectionSet", "FormationEnergies", "FreeEnergyAnalysis", "ProductResult", "SelectivityCall",
-    "Step", "analyze", "formation_energies_from_electronic", "get_preset", "load_energies", "plot_diagram",
+    "Correction", "CorrectionSet", "FormationEnergies", "FreeEnergyAnalysis", "Prediction", "ProductCall",
+    "ProductResult", "SelectivityCall", "Step", "analyze", "formation_energies_from_electronic", "get_preset",
+    "load_energies", "plot_diagram", "predict", "product_calls",
 ]

@@ -12,7 +12,7 @@ An :class:`Engine` is a frozen value that knows
 - which free-energy **correction preset** fits it (:mod:`nanocat.thermo.corrections`: ``xtb`` for xTB,
   ``peterson2010`` for DFT, MLIPs and anything else);
 - whether and how it can be **rebuilt in another process** (:meth:`Engine.spec`, an importable
-  :class:`~nanocat.atoms.engines.registry.EngineSpec`, or None: then it runs in the calling process only).
+  :class:`EngineSpec`, or None: then it runs in the calling process only).
 
 Failure kinds are exception types, never message text: ``ase.calculators.calculator.CalculationFailed`` (and
 its subclass ``SCFError``; tblite raises ``CalculationFailed`` when its SCF does not converge) is a failed
@@ -43,8 +43,6 @@ from nanocat.errors import EngineError, InputError, NanocatError
 
 if TYPE_CHECKING:
     from ase.calculators.calculator import BaseCalculator
-
-    from nanocat.atoms.engines.registry import EngineSpec
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +108,54 @@ def check_spin_parity(atoms: Atoms, charge: int, multiplicity: int) -> None:
         need = "even (2, 4, ...)" if count % 2 else "odd (1, 3, ...)"
         raise InputError(f"{atoms.get_chemical_formula()} with charge {charge} has {count} electrons: "
                          f"multiplicity {multiplicity} is impossible, it must be {need}")
+
+
+@dataclass(frozen=True, init=False)
+class EngineSpec:
+    """An importable engine: a registry/entry-point name or ``module:callable``, and JSON parameters.
+
+    ``EngineSpec("gfn2", electronic_temperature_K=1000.0)`` and ``EngineSpec("gfn2", {"electronic_temperature_K":
+    1000.0})`` are the same spec. :meth:`build` makes the engine (in any process).
+    """
+
+    name: str
+    params: Mapping[str, Any]
+
+    def __init__(self, name: str, params: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
+        merged = {**dict(params or {}), **kwargs}
+        if not is_json(merged):
+            raise InputError(f"engine {name!r}: parameters must be JSON values (numbers, strings, lists, dicts), "
+                             f"got {merged!r}")
+        text = str(name).strip()
+        if not text:
+            raise EngineError("empty engine name: give a built-in name (gfn2, gfn1, emt), a plugin name or "
+                              "module:callable")
+        object.__setattr__(self, "name", text)
+        object.__setattr__(self, "params", merged)
+
+    def __hash__(self) -> int:
+        return hash((self.name, json.dumps(self.params, sort_keys=True)))
+
+    def build(self) -> Engine:
+        """The engine (EngineError if the name is unknown or the factory refuses the parameters)."""
+        from nanocat.atoms.engines.registry import get_engine  # the registry imports this module
+
+        return get_engine(self.name, **self.params)
+
+    @property
+    def label(self) -> str:
+        """Method label of the engine it builds."""
+        return self.build().label
+
+    def as_dict(self) -> dict[str, Any]:
+        """``{"name", "params"}``."""
+        return {"name": self.name, "params": dict(self.params)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> EngineSpec:
+        """Inverse of :meth:`as_dict`."""
+        return cls(str(data["name"]), dict(data.get("params") or {}))
+
 
 
 class Engine(ABC):
@@ -266,7 +312,7 @@ def single_point(atoms: Atoms, engine: Any, charge: int = 0, multiplicity: int =
     ``engine`` is anything :func:`~nanocat.atoms.engines.resolve_engine` accepts (a name, ``module:callable``,
     an :class:`Engine`, an EngineSpec or an ASE calculator instance).
     """
-    from nanocat.atoms.engines.registry import resolve_engine
+    from nanocat.atoms.engines.registry import resolve_engine  # the registry imports this module
 
     engine = resolve_engine(engine)
     engine.check_system(atoms, charge, multiplicity)

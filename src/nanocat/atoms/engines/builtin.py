@@ -13,13 +13,11 @@ import sys
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from nanocat.atoms.engines.base import Engine, package_version
+from nanocat.atoms.engines.base import Engine, EngineSpec, package_version
 from nanocat.errors import EngineError, InputError
 
 if TYPE_CHECKING:
     from ase.calculators.calculator import BaseCalculator
-
-    from nanocat.atoms.engines.registry import EngineSpec
 
 log = logging.getLogger(__name__)
 
@@ -123,8 +121,6 @@ class XTBEngine(Engine):
 
     def spec(self) -> EngineSpec:
         """Built-in name plus every SCF setting."""
-        from nanocat.atoms.engines.registry import EngineSpec
-
         params = self.settings()
         return EngineSpec(params.pop("name"), params)
 
@@ -169,8 +165,6 @@ class EMTEngine(Engine):
 
     def spec(self) -> EngineSpec:
         """The built-in name."""
-        from nanocat.atoms.engines.registry import EngineSpec
-
         return EngineSpec("emt")
 
     def calculator(self, charge: int = 0, multiplicity: int = 1) -> BaseCalculator:

@@ -19,13 +19,11 @@ from functools import cached_property
 from importlib.metadata import packages_distributions
 from typing import TYPE_CHECKING, Any, Literal
 
-from nanocat.atoms.engines.base import Engine, call_label, is_json, jsonable, package_version
+from nanocat.atoms.engines.base import Engine, EngineSpec, call_label, is_json, jsonable, package_version
 from nanocat.errors import EngineError, NanocatError
 
 if TYPE_CHECKING:
     from ase.calculators.calculator import BaseCalculator
-
-    from nanocat.atoms.engines.registry import EngineSpec
 
 log = logging.getLogger(__name__)
 
@@ -194,8 +192,6 @@ class CalculatorEngine(Engine):
 
     def spec(self) -> EngineSpec | None:
         """Its name (or factory path) and parameters; None when the parameters are not JSON or it is local."""
-        from nanocat.atoms.engines.registry import EngineSpec
-
         if not self.rebuildable or not is_json(self.params):
             return None
         if self.name is None and not isinstance(self.factory, str):

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from nanocat.atoms.engines.base import Engine
+from nanocat.atoms.engines.base import Engine, EngineSpec
 from nanocat.atoms.engines.builtin import XTBEngine
-from nanocat.atoms.engines.registry import EngineSpec, resolve_engine
+from nanocat.atoms.engines.registry import resolve_engine
 from nanocat.errors import InputError
 
 

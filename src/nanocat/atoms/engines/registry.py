@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import difflib
 import importlib.util
-import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from types import MappingProxyType
 from typing import Any
 
 from nanocat.atoms.engines import builtin
-from nanocat.atoms.engines.base import Engine, is_json
+from nanocat.atoms.engines.base import Engine, EngineSpec
 from nanocat.atoms.engines.calculator import CalculatorEngine, InstanceEngine, importable_path, load_object
 from nanocat.errors import EngineError, InputError, NanocatError
 
@@ -37,50 +36,6 @@ log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "nanocat.engines"
 #: Module of the PySCF calculator (optional extra ``nanocat[dft]``); registered as ``pyscf`` when present.
 PYSCF_MODULE = "nanocat.atoms.calculators.pyscf"
-
-
-@dataclass(frozen=True, init=False)
-class EngineSpec:
-    """An importable engine: a registry/entry-point name or ``module:callable``, and JSON parameters.
-
-    ``EngineSpec("gfn2", electronic_temperature_K=1000.0)`` and ``EngineSpec("gfn2", {"electronic_temperature_K":
-    1000.0})`` are the same spec. :meth:`build` makes the engine (in any process).
-    """
-
-    name: str
-    params: Mapping[str, Any]
-
-    def __init__(self, name: str, params: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
-        merged = {**dict(params or {}), **kwargs}
-        if not is_json(merged):
-            raise InputError(f"engine {name!r}: parameters must be JSON values (numbers, strings, lists, dicts), "
-                             f"got {merged!r}")
-        text = str(name).strip()
-        if not text:
-            raise EngineError(f"empty engine name; valid engines: {', '.join(engine_names())}")
-        object.__setattr__(self, "name", text)
-        object.__setattr__(self, "params", merged)
-
-    def __hash__(self) -> int:
-        return hash((self.name, json.dumps(self.params, sort_keys=True)))
-
-    def build(self) -> Engine:
-        """The engine (EngineError if the name is unknown or the factory refuses the parameters)."""
-        return get_engine(self.name, **self.params)
-
-    @property
-    def label(self) -> str:
-        """Method label of the engine it builds."""
-        return self.build().label
-
-    def as_dict(self) -> dict[str, Any]:
-        """``{"name", "params"}``."""
-        return {"name": self.name, "params": dict(self.params)}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> EngineSpec:
-        """Inverse of :meth:`as_dict`."""
-        return cls(str(data["name"]), dict(data.get("params") or {}))
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,11 @@ def test_factory_engine_label_settings_and_spec() -> None:
     engine = get_engine(MORSE, epsilon=0.5)
     assert isinstance(engine, CalculatorEngine)
     assert engine.label == "MorsePotential(epsilon=0.5)"
-    assert engine.settings() == {"name": MORSE, "factory": MORSE, "params": {"epsilon": 0.5}}
+    settings = engine.settings()
+    assert (settings["name"], settings["factory"], settings["params"]) == (MORSE, MORSE, {"epsilon": 0.5})
+    # the calculator's own parameters, defaults included: a changed default in ASE would be a new cache key
+    assert settings["calculator"] == {"class": MORSE, "parameters": {"epsilon": 0.5, "rho0": 6.0, "r0": 1.0,
+                                                                      "rcut1": 1.9, "rcut2": 2.7}}
     assert engine.corrections == "peterson2010"
     assert engine.spec() == EngineSpec(MORSE, epsilon=0.5) and engine.spec().build() == engine
     assert not engine.handles_charge  # MorsePotential has no charge keyword
@@ -195,6 +199,7 @@ def test_entry_point_plugin_is_found_and_rebuilt_by_name(tmp_path: Path, monkeyp
     assert "cumorse" in EngineRegistry().names()
     result = single_point(Icosahedron("Cu", 2), "cumorse")
     assert result.converged and result.settings["engine"]["factory"] == "nanocat_toyplugin:CuMorse"
+    assert result.settings["engine"]["calculator"]["parameters"]["r0"] == 2.55  # the plugin's own default
     assert result.settings["nanocat-toyplugin_version"] == "1.0"
 
 
@@ -242,6 +247,13 @@ def test_singlepoint_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
     assert document["settings"]["multiplicity"] == 2  # Cu13: 377 electrons
 
 
+def test_screen_with_an_unknown_engine_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["screen", "Cu13", "--engine", "gfn3", "--out", str(tmp_path), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "unknown engine 'gfn3'" in err and "gfn2" in err
+    assert not (tmp_path / "screen.db").exists()  # refused before any work
+
+
 def test_engine_param_needs_key_value(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["singlepoint", "Cu13", "--engine", MORSE, "--engine-param", "epsilon"]) == 2
     assert "key=value" in capsys.readouterr().err
@@ -254,15 +266,18 @@ def test_screen_with_an_unopenable_database_is_one_line(tmp_path: Path) -> None:
     assert len(lines) == 1 and "cannot open result database '/proc/x.db'" in lines[0]
 
 
-def test_calculator_failing_mid_screen_stops_and_keeps_what_finished(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_calculator_failing_mid_screen_stops_and_keeps_what_finished(tmp_path: Path, workers: str) -> None:
     db = tmp_path / "screen.db"
-    out = run_cli(["screen", "Cu4", "--engine", "toy_engines:NoOxygenEMT", "--db", str(db), "--workers", "1",
+    out = run_cli(["screen", "Cu4", "--engine", "toy_engines:NoOxygenEMT", "--db", str(db), "--workers", workers,
                    "--adsorbates", "H", "--no-progress", "--out", str(tmp_path / "out")], tmp_path)
     assert out.returncode == 2, out.stderr
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and "no parameters for O" in lines[0] and "CO2" in lines[0]
     stored = ResultStore(db).results()
-    assert [r.kind for r in stored] == ["clean"] and stored[0].ok  # the host relaxed before CO2 stays cached
+    assert all(r.ok for r in stored) and "CO2" not in {r.adsorbate for r in stored}  # no failure stored
+    if workers == "1":  # in order: the host relaxed before CO2 failed, and stays cached
+        assert [r.kind for r in stored] == ["clean"]
 
 
 def test_engine_subclass_from_python() -> None:
@@ -291,7 +306,7 @@ def test_screen_with_a_factory_engine_in_parallel_workers(tmp_path: Path, capsys
     assert main(args) == 0
     document = json.loads(capsys.readouterr().out)
     assert document["method"] == "MorsePotential"
-    assert document["engine_settings"] == {"name": MORSE, "factory": MORSE, "params": {}}
+    assert document["engine_settings"]["params"] == {} and document["engine_settings"]["factory"] == MORSE
     assert document["settings"]["engine"] == {"name": MORSE, "params": {}}
     assert document["notes"] == []  # rebuilt in the workers: no "ran in this process" note
     assert document["computed"] == 1 + 8 + 2 and document["failed"] == 0  # host, 8 gas references, H and CO

@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from ase import Atoms
@@ -164,7 +165,8 @@ class Screener:
         return ScreenResult(
             name=name, formula=atoms.get_chemical_formula(), charge=int(atoms.info["charge"]),
             multiplicity=int(atoms.info["multiplicity"]), n_atoms=len(atoms), method=engine.label,
-            engine_settings=engine.settings(), settings=settings.as_dict(), hosts=host_results, rows=rows,
+            engine_settings=engine.settings(), hosts=host_results, rows=rows,
+            settings=replace(settings, corrections=settings.corrections or engine.corrections).as_dict(),
             prediction=best.prediction, notes=list(self._notes), gas_energies_eV=gas_eV,
             gas_keys={f"{j.adsorbate}(g)": j.key(engine) for j in gas}, **self._counts)
 

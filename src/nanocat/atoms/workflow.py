@@ -36,6 +36,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 import copy
 from dataclasses import dataclass, field, fields, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -260,11 +261,17 @@ def _thread_environment(threads: int) -> Iterator[None]:
                 os.environ[var] = value
 
 
+@lru_cache(maxsize=4)
+def _worker_engine(spec_json: str) -> Engine:
+    """The engine of a spec, built once per worker process (a plugin may load a model when built)."""
+    return EngineSpec.from_dict(json.loads(spec_json)).build()
+
+
 def _relax_payload(payload: str) -> str:
     """Worker entry point: JSON job + engine spec in, JSON result out (no pickled objects cross processes)."""
     document = json.loads(payload)
-    result = relax(RelaxJob.from_dict(document["job"]), EngineSpec.from_dict(document["engine"]).build())
-    return json.dumps(result.as_dict())
+    engine = _worker_engine(json.dumps(document["engine"], sort_keys=True))
+    return json.dumps(relax(RelaxJob.from_dict(document["job"]), engine).as_dict())
 
 
 @dataclass(frozen=True)

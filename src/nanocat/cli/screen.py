@@ -75,6 +75,8 @@ def _print_result(result) -> None:  # noqa: ANN001 - ScreenResult
     typer.echo(BLOCKED_NOTE)
     typer.echo(f"predicted: {result.predicted_product} — {result.reason}")
     typer.echo(f"relaxations: {result.computed} computed, {result.reused} reused, {result.failed} failed")
+    for note in result.notes:
+        typer.echo(f"note: {note}")
 
 
 def register(app: typer.Typer) -> None:

@@ -61,7 +61,10 @@ def package_version(package: str) -> str | None:
 
 
 def jsonable(value: Any) -> Any:
-    """``value`` as plain JSON (numpy scalars/arrays to lists; anything else to its repr)."""
+    """``value`` as plain JSON: numpy scalars/arrays to numbers/lists, any other object to ``<module.Class>``.
+
+    Never ``repr``: it can hold a memory address, which would change the cache key from one process to the next.
+    """
     if isinstance(value, Mapping):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -72,7 +75,7 @@ def jsonable(value: Any) -> Any:
         return value.item()
     if value is None or isinstance(value, bool | int | float | str):
         return value
-    return repr(value)
+    return f"<{type(value).__module__}.{type(value).__qualname__}>"
 
 
 def is_json(value: Any) -> bool:

@@ -167,8 +167,22 @@ class CalculatorEngine(Engine):
         return f"{getattr(self.factory, '__module__', '?')}:{getattr(self.factory, '__qualname__', '?')}"
 
     def settings(self) -> dict[str, Any]:
-        """Name, factory path and parameters (JSON)."""
-        return {"name": self.name or self._path, "factory": self._path, "params": jsonable(self.params)}
+        """Name, factory path, parameters, and what the calculator itself reports (class, all its parameters
+        with their defaults, and its own ``settings()`` where it has one), so a changed default is a new key."""
+        return {"name": self.name or self._path, "factory": self._path, "params": jsonable(self.params),
+                "calculator": self._calculator_record}
+
+    @cached_property
+    def _calculator_record(self) -> dict[str, Any]:
+        """Class and parameters of the calculator the factory builds (neutral, lowest spin), as JSON."""
+        calc = self.calculator(0, 1)
+        cls = type(calc)
+        record = {"class": f"{cls.__module__}:{cls.__qualname__}",
+                  "parameters": jsonable(dict(getattr(calc, "parameters", None) or {}))}
+        own = getattr(calc, "settings", None)
+        if callable(own):
+            record["settings"] = jsonable(own())
+        return record
 
     @property
     def corrections(self) -> str:

@@ -164,7 +164,9 @@ def test_process_registry_is_used_by_names(tmp_path: Path) -> None:
         assert get_engine("toy-spin").label == "SpinEMT"
         assert "toy-spin" in default_registry().names()
     finally:
-        default_registry()._entries.pop("toy-spin")
+        default_registry().unregister("toy-spin")
+    with pytest.raises(EngineError, match="unknown engine 'toy-spin'"):
+        get_engine("toy-spin")
 
 
 # --- entry points (a real installed distribution) ------------------------------------------------------------

@@ -52,7 +52,7 @@ def engine_choice(engine: str, params: list[str] | None):  # noqa: ANN201 - str 
     return spec
 
 
-ENGINE_HELP = ("auto (GFN2 -> GFN2@1000K -> GFN1), a built-in engine (gfn2, gfn1, emt; pyscf with nanocat[dft]), "
+ENGINE_HELP = ("auto (GFN2 -> GFN2@1000K -> GFN1), a built-in engine (gfn2, gfn1, emt; pyscf with the dft extra), "
                "an installed plugin (entry point group nanocat.engines), or any ASE calculator factory as "
                "module:callable, e.g. ase.calculators.morse:MorsePotential.")
 ENGINE_PARAM_HELP = "Engine parameter key=value (value read as JSON, else text); repeatable."

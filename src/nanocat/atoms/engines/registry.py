@@ -127,6 +127,13 @@ class EngineRegistry:
         self._entries[key] = entry
         return entry
 
+    def unregister(self, name: str) -> EngineEntry:
+        """Remove a registered engine (entry points stay installed); InputError if it is not registered."""
+        key = str(name).strip().lower()
+        if key not in self._entries:
+            raise InputError(f"engine {key!r} is not registered here")
+        return self._entries.pop(key)
+
     def entry(self, name: str) -> EngineEntry | None:
         """The registered or entry-point engine of this name, or None."""
         key = str(name).strip().lower()

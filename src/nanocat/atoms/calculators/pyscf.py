@@ -11,7 +11,7 @@ Recipe in the constructor, system in :meth:`PySCFCalculator.calculate`, as every
 3. SCF from the previous geometry's density matrix when the atoms, basis and spin are unchanged (a relaxation
    step costs a few cycles instead of a full SCF), raising :class:`ase.calculators.calculator.SCFError` when
    it does not converge in ``max_cycle`` iterations;
-4. analytic nuclear gradients (``nuc_grad_method``); optional D3(BJ)/D3(0) via ``dftd3`` or D4 via ``dftd4``,
+4. analytic nuclear gradients (``nuc_grad_method``), computed only when forces are asked for; optional D3(BJ)/D3(0) via ``dftd3`` or D4 via ``dftd4``,
    added to energy and forces.
 
 With smearing, ``energy`` is the zero-width estimate ``E - sigma*S/2`` and ``free_energy`` the Mermin free
@@ -141,6 +141,8 @@ class PySCFCalculator(Calculator):
         self._validate()
         self._dm: Any = None
         self._dm_key: tuple[Any, ...] | None = None
+        self._mf: Any = None  # last converged mean field: forces at the same geometry need only its gradient
+        self._g_disp = np.zeros((0, 3))
         #: What the last calculation did: SCF cycles, AO count, wall times (s), energies (Hartree).
         self.last_run: dict[str, Any] = {}
 
@@ -241,7 +243,11 @@ class PySCFCalculator(Calculator):
     def calculate(self, atoms: Atoms | None = None, properties: list[str] | None = None,
                   system_changes: list[str] = all_changes) -> None:
         """Run the SCF (and gradients) on ``atoms``; fill ``results`` in eV and eV/Å."""
-        super().calculate(atoms, properties or ["energy"], system_changes)
+        properties = properties or ["energy"]
+        if not system_changes and self._mf is not None and "energy" in self.results and "forces" in properties:
+            self._add_forces(self._mf, self.atoms)  # same geometry: only the gradient was missing
+            return
+        super().calculate(atoms, properties, system_changes)
         atoms = self.atoms
         p = self.parameters
         pyscf = _import_pyscf()
@@ -255,6 +261,7 @@ class PySCFCalculator(Calculator):
         mf = self._mean_field(mol)
         key = (tuple(atoms.numbers), p["basis"], p["ecp"], p["charge"], p["multiplicity"])
         dm0 = self._dm if (p["reuse_density"] and key == self._dm_key) else None
+        self._mf = None
         t0 = time.perf_counter()
         e_tot = float(mf.kernel(dm0=dm0))
         t_scf = time.perf_counter() - t0
@@ -263,30 +270,35 @@ class PySCFCalculator(Calculator):
             raise SCFError(f"{self.method_label}: SCF not converged in {p['max_cycle']} cycles on "
                            f"{atoms.get_chemical_formula()} (charge {p['charge']}, multiplicity "
                            f"{p['multiplicity']}); try smearing_Ha=0.005 or a larger max_cycle")
-        self._dm, self._dm_key = mf.make_rdm1(), key
+        self._dm, self._dm_key, self._mf = mf.make_rdm1(), key, mf
         e_free = float(getattr(mf, "e_free", None) or e_tot)
         e_zero = float(getattr(mf, "e_zero", None) or e_tot)
-        t1 = time.perf_counter()
-        grad_Ha_Bohr = np.asarray(mf.nuc_grad_method().kernel(), dtype=float)
-        t_grad = time.perf_counter() - t1
-        e_disp, g_disp = self._dispersion(atoms)
+        e_disp, self._g_disp = self._dispersion(atoms)
         self.results["energy"] = (e_zero + e_disp) * Hartree
         self.results["free_energy"] = (e_free + e_disp) * Hartree
-        self.results["forces"] = -(grad_Ha_Bohr + g_disp) * Hartree / Bohr
         self.last_run = {
             "n_ao": int(mol.nao_nr()),
             "scf_cycles": cycles,
             "restart_density": dm0 is not None,
             "scf_s": t_scf,
-            "gradient_s": t_grad,
+            "gradient_s": None,
             "e_tot_Ha": e_tot,
             "e_free_Ha": e_free,
             "e_zero_Ha": e_zero,
             "e_dispersion_Ha": e_disp,
             "auxbasis": getattr(getattr(mf, "with_df", None), "auxbasis", None),
         }
-        log.info("%s on %s: %d AO, %d SCF cycles (%.1f s), gradient %.1f s", self.method_label,
-                 atoms.get_chemical_formula(), mol.nao_nr(), cycles, t_scf, t_grad)
+        log.info("%s on %s: %d AO, %d SCF cycles (%.1f s)", self.method_label, atoms.get_chemical_formula(),
+                 mol.nao_nr(), cycles, t_scf)
+        if "forces" in properties:
+            self._add_forces(mf, atoms)
+
+    def _add_forces(self, mf: Any, atoms: Atoms) -> None:
+        """Analytic gradient of the converged SCF plus dispersion, as forces in eV/Å."""
+        t1 = time.perf_counter()
+        grad_Ha_Bohr = np.asarray(mf.nuc_grad_method().kernel(), dtype=float)
+        self.last_run["gradient_s"] = time.perf_counter() - t1
+        self.results["forces"] = -(grad_Ha_Bohr + self._g_disp) * Hartree / Bohr
 
     def _ecp(self, symbols: list[str]) -> str | dict[str, str] | None:
         from ase.data import atomic_numbers

@@ -96,6 +96,19 @@ def test_forces_match_finite_differences_h2o() -> None:
     assert np.abs(forces).max() > 0.1  # the check is not vacuous: a displaced geometry has real forces
 
 
+def test_forces_after_energy_reuse_the_converged_scf() -> None:
+    atoms = molecule("H2O")
+    calc = PySCFCalculator()
+    atoms.calc = calc
+    atoms.get_potential_energy()
+    assert "forces" not in calc.results and calc.last_run["gradient_s"] is None  # single points skip gradients
+    scf_s = calc.last_run["scf_s"]
+    forces = atoms.get_forces()
+    assert calc.last_run["gradient_s"] is not None
+    assert calc.last_run["scf_s"] == scf_s  # no second SCF at the same geometry
+    np.testing.assert_allclose(forces.sum(axis=0), 0.0, atol=1e-3)  # no net force on a free molecule
+
+
 def test_open_shell_cu_atom_is_uks_and_matches_direct() -> None:
     atoms = Atoms("Cu")
     e_Ha, calc = _energy_Ha(atoms, multiplicity=2)
@@ -224,3 +237,28 @@ def test_periodic_atoms_are_refused() -> None:
     atoms.calc = PySCFCalculator()
     with pytest.raises(InputError, match="molecular"):
         atoms.get_potential_energy()
+
+
+@pytest.mark.slow
+def test_cu4_bridge_h_binding_pbe() -> None:
+    """PBE/def2-SVP ΔE_H = E(Cu4H) - E(Cu4) - ½E(H2), Cu4 and Cu4 + H (bridge) relaxed with GFN1."""
+    from nanocat.atoms import SiteFinder, adsorbate_candidates, build_cluster, gas_molecule
+    from nanocat.atoms.engines import EngineSpec
+    from nanocat.atoms.workflow import RelaxJob, relax
+
+    gfn1 = EngineSpec("gfn1")
+    cu4 = relax(RelaxJob(build_cluster("Cu4"), system="Cu4", site="clean", adsorbate="", kind="clean"), gfn1).atoms
+    bridge = SiteFinder(kinds=("bridge",)).find(cu4)[0]
+    start = adsorbate_candidates(cu4, bridge, "H", n_orientations=1)[0]
+    cu4h = relax(RelaxJob(start, system="Cu4", site=bridge.label, adsorbate="H", multiplicity=2), gfn1).atoms
+    h2 = gas_molecule("H2")
+    e_cu4, calc = _energy_Ha(cu4)
+    e_cu4h, calc_h = _energy_Ha(cu4h, multiplicity=2)
+    e_h2, _ = _energy_Ha(h2)
+    assert calc_h.settings()["scf"] == "UKS"
+    assert e_cu4 == pytest.approx(_direct(cu4).e_tot, abs=HA_TOL)
+    dE_H_eV = (e_cu4h - e_cu4 - 0.5 * e_h2) * Hartree
+    print(f"PBE/def2-SVP dE_H(Cu4 bridge) = {dE_H_eV:+.3f} eV; Cu4 {calc.last_run}")
+    # H binds (exothermic vs 1/2 H2) but far less than the 2.2 eV per H of the H2 bond itself: dissociative
+    # adsorption on Cu clusters and surfaces spans about -0.8 to 0 eV in PBE (DESIGN.md section 5: -0.47 eV here)
+    assert -1.0 < dE_H_eV < 0.0

@@ -262,3 +262,30 @@ def test_cu4_bridge_h_binding_pbe() -> None:
     # H binds (exothermic vs 1/2 H2) but far less than the 2.2 eV per H of the H2 bond itself: dissociative
     # adsorption on Cu clusters and surfaces spans about -0.8 to 0 eV in PBE (DESIGN.md section 5: -0.47 eV here)
     assert -1.0 < dE_H_eV < 0.0
+
+
+def test_pyscf_engine_by_name_matches_pyscf_direct_with_charge_and_spin(tmp_path) -> None:  # noqa: ANN001
+    """`--engine pyscf` (the built-in name, CLI single point) equals PySCF called directly, open shell included."""
+    from ase.io import write
+
+    from nanocat.atoms.engines import get_engine, single_point
+    from nanocat.cli import main
+
+    atoms = molecule("H2O")
+    engine = get_engine("pyscf")
+    assert engine.label == "PBE/def2-SVP(PySCF,DF)" and engine.corrections == "peterson2010"
+    cation = single_point(atoms, "pyscf", charge=1, multiplicity=2)
+    assert cation.converged
+    assert cation.energy_eV / Hartree == pytest.approx(_direct(atoms, charge=1, spin=1).e_tot, abs=HA_TOL)
+    path = tmp_path / "h2o.xyz"
+    write(path, atoms)
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["singlepoint", str(path), "--engine", "pyscf", "--json"]) == 0
+    doc = json.loads(out.getvalue())
+    assert set(doc) >= {"energy_eV", "converged", "method", "settings", "n_atoms"}
+    assert doc["energy_eV"] / Hartree == pytest.approx(_direct(atoms).e_tot, abs=HA_TOL)
+    assert doc["method"] == "PBE/def2-SVP(PySCF,DF)" and doc["n_atoms"] == 3

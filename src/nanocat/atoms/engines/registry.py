@@ -17,7 +17,9 @@ boundaries: a worker rebuilds the engine from it with :func:`get_engine`.
 from __future__ import annotations
 
 import difflib
+import functools
 import importlib.util
+import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -188,11 +190,29 @@ BUILTIN_ENGINES: dict[str, str] = {
 }
 
 
+@functools.lru_cache(maxsize=64)
+def _pyscf_label(params_json: str) -> str:
+    """Method label of a PySCF calculator with these settings (e.g. ``PBE/def2-SVP(PySCF,DF)``)."""
+    from nanocat.atoms.calculators.pyscf import PySCFCalculator
+
+    return str(PySCFCalculator(**json.loads(params_json)).method_label)
+
+
+@dataclass(frozen=True)
+class PySCFEngine(CalculatorEngine):
+    """PySCF Kohn-Sham DFT: a calculator engine whose label is the calculator's own (functional/basis/DF/smearing)."""
+
+    @property
+    def label(self) -> str:
+        """``PBE/def2-SVP(PySCF,DF)``-style label; defaults included, so two settings never share a label."""
+        return _pyscf_label(json.dumps(dict(self.params), sort_keys=True))
+
+
 def pyscf_engine(**params: Any) -> Engine:
     """PySCF molecular Kohn-Sham DFT (optional extra nanocat[dft]); parameters go to PySCFCalculator."""
-    return CalculatorEngine(f"{PYSCF_MODULE}:PySCFCalculator", params, name="pyscf", charge_keyword="charge",
-                            spin_keyword="spin", spin_convention="unpaired", corrections_preset="peterson2010",
-                            title="PySCF")
+    return PySCFEngine(f"{PYSCF_MODULE}:PySCFCalculator", params, name="pyscf", charge_keyword="charge",
+                       spin_keyword="multiplicity", spin_convention="multiplicity", corrections_preset="peterson2010",
+                       title="PySCF")
 
 
 def _pyscf_present() -> bool:

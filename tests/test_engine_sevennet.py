@@ -120,6 +120,19 @@ def test_single_point_equals_sevenn_called_directly_without_network(plugin, cu13
     assert result.settings["sevenn_version"] == sevenn.__version__ and result.settings["torch_version"]
 
 
+def test_a_cluster_needs_no_periodic_box(plugin, cu13: Atoms) -> None:  # noqa: ANN001
+    # SevenNet's graph has a 5 Å cutoff: with 10 Å of vacuum the periodic images never see each other
+    from nanocat.atoms.engines import single_point
+
+    boxed = cu13.copy()
+    boxed.center(vacuum=10.0)
+    boxed.pbc = True
+    free = single_point(cu13, "sevennet", 0, 2)
+    periodic = single_point(boxed, "sevennet", 0, 2)
+    assert free.energy_eV == pytest.approx(periodic.energy_eV, abs=1e-5)
+    np.testing.assert_allclose(np.asarray(free.forces), np.asarray(periodic.forces), atol=1e-5)
+
+
 def test_cli_refuses_a_net_charge_in_one_line(plugin, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: ANN001
     assert main(["singlepoint", "Cu13", "--engine", "sevennet", "--charge", "-1", "--json"]) == 2
     captured = capsys.readouterr()

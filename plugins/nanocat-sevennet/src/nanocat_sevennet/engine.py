@@ -60,13 +60,20 @@ def sevenn_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations))).resolve()
 
 
-def shipped_checkpoint(model: str) -> Path:
-    """Path of a model's checkpoint inside the installed sevenn wheel; EngineError when it is not there."""
-    if model not in SHIPPED_MODELS:
+def known_model(model: str) -> str:
+    """The model name, lower-cased, if its weights ship in the sevenn wheel; EngineError naming the choices."""
+    key = str(model).strip().lower()
+    if key not in SHIPPED_MODELS:
         raise EngineError(f"engine 'sevennet': model {model!r} is not one whose weights ship in the sevenn wheel; "
                           f"choose one of {', '.join(SHIPPED_MODELS)}")
+    return key
+
+
+def shipped_checkpoint(model: str) -> Path:
+    """Path of a model's checkpoint inside the installed sevenn wheel; EngineError when it is not there."""
+    key = known_model(model)
     package = sevenn_dir()
-    path = (package / SHIPPED_MODELS[model][1]).resolve()
+    path = (package / SHIPPED_MODELS[key][1]).resolve()
     if not path.is_relative_to(package) or not path.is_file():
         raise EngineError(f"engine 'sevennet': the checkpoint of {model!r} is not in this sevenn install ({path}); "
                           "nanocat never downloads weights: install a sevenn wheel that ships it")
@@ -109,11 +116,7 @@ class SevenNetEngine(Engine):
     model: str = "7net-0"
 
     def __post_init__(self) -> None:
-        key = str(self.model).strip().lower()
-        if key not in SHIPPED_MODELS:
-            raise EngineError(f"engine 'sevennet': model {self.model!r} is not one whose weights ship in the sevenn "
-                              f"wheel; choose one of {', '.join(SHIPPED_MODELS)}")
-        object.__setattr__(self, "model", key)
+        object.__setattr__(self, "model", known_model(self.model))
 
     @property
     def checkpoint(self) -> Path:

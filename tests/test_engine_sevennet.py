@@ -95,8 +95,8 @@ def test_a_model_not_shipped_is_refused(plugin, model: str) -> None:  # noqa: AN
         get_engine("sevennet", model=model)
 
 
-def test_single_point_equals_sevenn_called_directly_without_network(plugin, cu13: Atoms,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_single_point_equals_sevenn_called_directly_without_network(  # noqa: ANN001 - plugin is a module
+        plugin, cu13: Atoms, monkeypatch: pytest.MonkeyPatch) -> None:
     import sevenn.util
     from sevenn.calculator import SevenNetCalculator
 

@@ -206,6 +206,8 @@ def plan_screen(atoms: Atoms, settings: ScreenSettings, name: str | None = None,
     cleans = [clean_job(h, settings) for h in hosts]
     ready, pending = [], []
     engine = resolve_engine(engine) if engine is not None else settings.policy().engines[0]
+    if not engine.computes:  # imported results only (external): nothing relaxes here, sites go on the input
+        settings = replace(settings, sites_on="input")
     for host, job in zip(hosts, cleans, strict=True):
         if host.fix_center is None and settings.sites_on == "relaxed":
             cached = store.get(job.key(engine)) if store is not None else None

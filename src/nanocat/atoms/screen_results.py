@@ -32,7 +32,7 @@ class AdsorptionRow:
     """Best relaxation of one intermediate on one site: electronic energy (eV) and formation ΔG (eV, U = 0 V_RHE).
 
     ``job_key`` is the cache key of that relaxation (its geometry is in the store under it), None when none
-    stayed intact.
+    stayed intact. ``n_pending`` counts its jobs that await imported results (external engine; not failed).
     """
 
     host: str
@@ -46,6 +46,7 @@ class AdsorptionRow:
     n_rearranged: int
     n_failed: int
     job_key: str | None = None
+    n_pending: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """Plain-JSON form."""
@@ -102,6 +103,10 @@ class ScreenResult:
 
     ``gas_energies_eV`` are the gas references' electronic energies and ``gas_keys`` their cache keys (with
     each row's ``job_key`` and each host's ``clean_key``: where a refinement finds every geometry).
+    ``pending`` lists the jobs that await imported results (external engine): ``{"id", "dir", "kind", "host",
+    "site", "adsorbate", "orientation", "key"}``, ``dir`` being the job's folder in an export; they are not
+    failures, and a host whose clean structure or reference gases are pending is not analysed (absent from
+    ``hosts``; with none analysed the prediction is None).
     """
 
     name: str
@@ -122,6 +127,7 @@ class ScreenResult:
     notes: list[str] = field(default_factory=list)
     gas_energies_eV: dict[str, float] = field(default_factory=dict)
     gas_keys: dict[str, str] = field(default_factory=dict)
+    pending: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def predicted_product(self) -> str | None:
@@ -147,7 +153,7 @@ class ScreenResult:
                 "reason": self.reason, "prediction": self.prediction.as_dict(), "computed": self.computed,
                 "reused": self.reused, "failed": self.failed, "nanocat_version": self.nanocat_version,
                 "notes": list(self.notes), "gas_energies_eV": dict(self.gas_energies_eV),
-                "gas_keys": dict(self.gas_keys)}
+                "gas_keys": dict(self.gas_keys), "pending": [dict(p) for p in self.pending]}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ScreenResult:
@@ -204,13 +210,15 @@ def host_rows(host: Host, clean_eV: float, gas_eV: Mapping[str, float], engine: 
     for sid in host.site_ids():
         for adsorbate, sp in species.items():
             tried = by_site.get((sid, adsorbate), [])
-            failed = [r for _, r in tried if r.energy_eV is None]
+            waiting = [r for _, r in tried if r.error_kind == "pending"]
+            failed = [r for _, r in tried if r.energy_eV is None and r.error_kind != "pending"]
             ok = [(r.energy_eV, r.orientation, r.key) for job, r in tried if r.energy_eV is not None
                   and adsorbate_state(job.atoms, r.atoms, job.adsorbate_indices) == "intact"]
             energy, orientation, key = min(ok) if ok else (None, None, None)
             dG = None if energy is None else energy + offsets.get(sp)
             rows.append(AdsorptionRow(host.name, sid, adsorbate, sp, energy, dG, orientation, len(tried),
-                                      len(tried) - len(failed) - len(ok), len(failed), key))
+                                      len(tried) - len(failed) - len(waiting) - len(ok), len(failed), key,
+                                      len(waiting)))
     return rows
 
 

@@ -32,6 +32,7 @@ from typing import Any
 from ase import Atoms
 
 from nanocat.atoms.engines import Engine, EnginePolicy
+from nanocat.atoms.external import analysable, pending_entries, pending_note
 from nanocat.atoms.screen_jobs import (
     Host,
     ScreenPlan,
@@ -89,7 +90,7 @@ class Screener:
         self.settings = settings or ScreenSettings()
         self.store = ResultStore(store) if isinstance(store, str | os.PathLike) else store
         self.progress = progress
-        self._counts = {"computed": 0, "reused": 0, "failed": 0}
+        self._counts = {"computed": 0, "reused": 0, "failed": 0, "pending": 0}
         self._notes: list[str] = []
 
     def plan(self, atoms: Atoms, name: str | None = None, engine: Any = None) -> ScreenPlan:
@@ -104,10 +105,13 @@ class Screener:
     def screen(self, atoms: Atoms, name: str | None = None) -> ScreenResult:
         """Run the whole screen on ``atoms`` (not modified) and return its result."""
         atoms, name = prepare(atoms, name)
-        self._counts = {"computed": 0, "reused": 0, "failed": 0}
+        self._counts = {"computed": 0, "reused": 0, "failed": 0, "pending": 0}
         self._notes = []
         settings = self.settings
         policy = settings.policy()
+        if not all(e.computes for e in policy.engines) and settings.sites_on != "input":
+            # an imported-results engine relaxes nothing here: sites go on the input geometry (bring it optimised)
+            settings = self.settings = replace(settings, sites_on="input")
 
         hosts = build_hosts(atoms, name, settings)
         base_jobs = [clean_job(h, settings) for h in hosts] + gas_jobs(settings)
@@ -137,9 +141,8 @@ class Screener:
         results = {r.key: r for r in run.results}
         out = []
         for host in hosts:
-            relaxed = _clean_result(host, jobs, results, engine)
             if host.fix_center is None and self.settings.sites_on == "relaxed":
-                host = relaxed_host(host, relaxed.atoms)
+                host = relaxed_host(host, _clean_result(host, jobs, results, engine).atoms)
             out.append(with_sites(host, self.settings))
         return out
 
@@ -153,22 +156,30 @@ class Screener:
         corrections = settings.correction_set(engine.corrections)
         network = settings.network()
         species = {s.name: s.species for s in settings.adsorbate_specs()}
+        pending = pending_entries([*base_jobs, *ads_jobs], results, engine)
         rows, host_results = [], []
         for host in hosts:
+            if pending and not analysable(host, base_jobs, results, engine, gas_eV):
+                continue  # its clean structure or a reference gas awaits its result: nothing to reference
             clean = _clean_result(host, base_jobs, results, engine)
             host_rows_ = host_rows(host, float(clean.energy_eV), gas_eV, engine, species, ads_jobs, results,
                                    corrections)
             rows.extend(host_rows_)
             host_results.append(analyse_host(host, float(clean.energy_eV), clean.key, gas_eV, engine.label,
                                              host_rows_, corrections, settings.products, network))
-        best = max(host_results, key=lambda h: h.score_V_RHE)
+        notes = list(self._notes)
+        if pending:
+            notes.append(pending_note(pending, len(hosts) - len(host_results)))
+        prediction = (max(host_results, key=lambda h: h.score_V_RHE).prediction if host_results
+                      else Prediction(None, f"{len(pending)} jobs await results: import them with `nanocat import`"))
         return ScreenResult(
             name=name, formula=atoms.get_chemical_formula(), charge=int(atoms.info["charge"]),
             multiplicity=int(atoms.info["multiplicity"]), n_atoms=len(atoms), method=engine.label,
             engine_settings=engine.settings(), hosts=host_results, rows=rows,
             settings=replace(settings, corrections=settings.corrections or engine.corrections).as_dict(),
-            prediction=best.prediction, notes=list(self._notes), gas_energies_eV=gas_eV,
-            gas_keys={f"{j.adsorbate}(g)": j.key(engine) for j in gas}, **self._counts)
+            prediction=prediction, notes=notes, gas_energies_eV=gas_eV,
+            gas_keys={f"{j.adsorbate}(g)": j.key(engine) for j in gas}, pending=pending,
+            **{k: v for k, v in self._counts.items() if k != "pending"})
 
 
 def _clean_result(host: Host, jobs: Sequence[RelaxJob], results: dict[str, JobResult], engine: Engine) -> JobResult:

@@ -276,13 +276,18 @@ def _relax_payload(payload: str) -> str:
 
 @dataclass(frozen=True)
 class RunSummary:
-    """What a :func:`run_jobs` call did: results in job order and how many were computed/reused/failed."""
+    """What a :func:`run_jobs` call did: results in job order and how many were computed/reused/failed/pending.
+
+    ``pending`` counts jobs an engine that does not compute (``external``) has no imported result for yet;
+    they are not failures (``failed`` excludes them) and their results carry ``error_kind == "pending"``.
+    """
 
     results: tuple[JobResult, ...]
     computed: int
     reused: int
     failed: int
     notes: tuple[str, ...] = ()
+    pending: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """Plain-JSON form."""
@@ -292,6 +297,7 @@ class RunSummary:
             "reused": self.reused,
             "failed": self.failed,
             "notes": list(self.notes),
+            "pending": self.pending,
         }
 
     @classmethod
@@ -299,7 +305,7 @@ class RunSummary:
         """Inverse of :meth:`as_dict`."""
         results = tuple(JobResult.from_dict(r) for r in data["results"])
         return cls(results, int(data["computed"]), int(data["reused"]), int(data["failed"]),
-                   tuple(data.get("notes", ())))
+                   tuple(data.get("notes", ())), int(data.get("pending", 0)))
 
 
 class _Progress:
@@ -383,6 +389,11 @@ def run_jobs(
         else:
             todo[key] = job
     notes: list[str] = []
+    if not engine.computes:  # results only come from `nanocat import`: missing jobs wait, nothing runs or is stored
+        for job in todo.values():
+            engine.check_system(job.atoms, job.charge, job.multiplicity)
+        done.update({key: _pending_result(key, job, engine) for key, job in todo.items()})
+        todo = {}
     if todo:
         _precheck(list(todo.values()), engine)
     spec = engine.spec()
@@ -393,7 +404,7 @@ def run_jobs(
         log.warning(note)
         notes.append(note)
         workers = 1
-    n_cached_failed = sum(1 for r in done.values() if not r.ok)
+    n_cached_failed = sum(1 for r in done.values() if not r.ok and r.error_kind != "pending")
     bar = _Progress(progress, total=len(done) + len(todo), reused=len(done), failed=n_cached_failed)
 
     def finish(result: JobResult) -> None:
@@ -428,13 +439,23 @@ def run_jobs(
     for key in keys:
         result = done[key]
         if key in seen or key not in computed:
-            result = replace(result, reused=result.error_kind != "not_run")
+            result = replace(result, reused=result.error_kind not in ("not_run", "pending"))
         seen.add(key)
         results.append(result)
     n_reused = sum(1 for r in results if r.reused)
-    n_failed = sum(1 for r in results if not r.ok)
-    log.info("run_jobs: %d computed, %d reused, %d failed (%s)", len(computed), n_reused, n_failed, engine.label)
-    return RunSummary(tuple(results), computed=len(computed), reused=n_reused, failed=n_failed, notes=tuple(notes))
+    n_pending = sum(1 for r in results if r.error_kind == "pending")
+    n_failed = sum(1 for r in results if not r.ok) - n_pending
+    log.info("run_jobs: %d computed, %d reused, %d failed, %d pending (%s)", len(computed), n_reused, n_failed,
+             n_pending, engine.label)
+    return RunSummary(tuple(results), computed=len(computed), reused=n_reused, failed=n_failed, notes=tuple(notes),
+                      pending=n_pending)
+
+
+def _pending_result(key: str, job: RelaxJob, engine: Engine) -> JobResult:
+    """The placeholder of a job an engine that does not compute has no result for yet (not stored, not failed)."""
+    return JobResult(key, job.system, job.site, job.adsorbate, int(job.orientation), job.kind, None, engine.label,
+                     error=f"pending: no result imported yet for this {job.kind} job ({engine.label})",
+                     error_kind="pending")
 
 
 def _run_parallel(

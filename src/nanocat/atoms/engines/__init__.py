@@ -23,6 +23,7 @@ from nanocat.atoms.engines.base import (
 )
 from nanocat.atoms.engines.builtin import EMTEngine, XTBEngine
 from nanocat.atoms.engines.calculator import CalculatorEngine, InstanceEngine
+from nanocat.atoms.engines.external import ExternalEngine
 from nanocat.atoms.engines.policy import EnginePolicy
 from nanocat.atoms.engines.registry import (
     BUILTIN_ENGINES,
@@ -50,7 +51,7 @@ def check_system(atoms: object, engine: object, charge: int = 0, multiplicity: i
 
 __all__ = [
     "BUILTIN_ENGINES", "ENGINES", "ENTRY_POINT_GROUP", "ERROR_KINDS", "CalculatorEngine", "EMTEngine", "Engine",
-    "EnginePolicy", "EngineRegistry", "EngineResult", "EngineSpec", "ErrorKind", "InstanceEngine", "XTBEngine",
+    "EnginePolicy", "EngineRegistry", "EngineResult", "EngineSpec", "ErrorKind", "ExternalEngine", "InstanceEngine", "XTBEngine",
     "calculation_errors", "check_spin_parity", "check_system", "checked_energy", "default_registry",
     "engine_names", "engine_settings", "get_calculator", "get_engine", "register_engine", "resolve_engine",
     "single_point",

@@ -47,9 +47,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: Why a job or single point has no energy: ``scf`` = the calculation failed (``CalculationFailed``/``SCFError``,
-#: a reason to try the policy's next engine); ``not_run`` = skipped because another job's SCF failed first.
-ErrorKind = Literal["scf", "not_run"]
-ERROR_KINDS: tuple[str, ...] = ("scf", "not_run")
+#: a reason to try the policy's next engine); ``not_run`` = skipped because another job's SCF failed first;
+#: ``pending`` = an engine that does not compute (``external``) has no imported result for it yet (never a failure).
+ErrorKind = Literal["scf", "not_run", "pending"]
+ERROR_KINDS: tuple[str, ...] = ("scf", "not_run", "pending")
 
 
 def package_version(package: str) -> str | None:
@@ -206,6 +207,11 @@ class Engine(ABC):
     def spec(self) -> EngineSpec | None:
         """The importable spec that rebuilds this engine in another process, or None (runs in-process only)."""
         return None
+
+    @property
+    def computes(self) -> bool:
+        """False for an engine whose energies are only imported (``external``): its missing jobs are pending."""
+        return True
 
     def versions(self) -> dict[str, str | None]:
         """Versions of the libraries behind the method (stored with every energy, not in the cache key)."""

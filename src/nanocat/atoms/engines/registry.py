@@ -29,6 +29,7 @@ from typing import Any
 
 from nanocat.atoms.engines import builtin
 from nanocat.atoms.engines.base import Engine, EngineSpec
+from nanocat.atoms.engines.external import external
 from nanocat.atoms.engines.calculator import CalculatorEngine, InstanceEngine, importable_path, load_object
 from nanocat.errors import EngineError, InputError, NanocatError
 
@@ -187,6 +188,7 @@ BUILTIN_ENGINES: dict[str, str] = {
     "gfn2": "GFN2-xTB tight binding (tblite)",
     "gfn1": "GFN1-xTB tight binding (tblite)",
     "emt": "ASE effective-medium theory (Ag Al Au C Cu H N Ni O Pd Pt; tests only, never science)",
+    "external": "your own program: jobs exported with --export, results read by `nanocat import` (never computes)",
 }
 
 
@@ -229,7 +231,8 @@ if _pyscf_present():
 
 def _builtin_registry() -> EngineRegistry:
     """The registry of built-in engines (the registration point of every engine nanocat ships)."""
-    factories = {"gfn2": builtin.gfn2, "gfn1": builtin.gfn1, "emt": builtin.emt, "pyscf": pyscf_engine}
+    factories = {"gfn2": builtin.gfn2, "gfn1": builtin.gfn1, "emt": builtin.emt, "pyscf": pyscf_engine,
+                 "external": external}
     registry = EngineRegistry()
     for name, description in BUILTIN_ENGINES.items():
         registry.register(name, factories[name], description=description, by_name=True)

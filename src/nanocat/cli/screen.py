@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from nanocat.cli._output import emit_json, print_table
+from nanocat.cli.external import EXPORT_FORMAT_HELP, EXPORT_HELP, export_screen, print_pending
 
 
 def _structure(target: str, charge: int, multiplicity: int | None):  # noqa: ANN202 - ase.Atoms, imported lazily
@@ -52,7 +53,8 @@ def engine_choice(engine: str, params: list[str] | None):  # noqa: ANN201 - str 
     return spec
 
 
-ENGINE_HELP = ("auto (GFN2 -> GFN2@1000K -> GFN1), a built-in engine (gfn2, gfn1, emt; pyscf with the dft extra), "
+ENGINE_HELP = ("auto (GFN2 -> GFN2@1000K -> GFN1), a built-in engine (gfn2, gfn1, emt; pyscf with the dft extra; "
+               "external: your own program, see --export), "
                "an installed plugin (entry point group nanocat.engines), or any ASE calculator factory as "
                "module:callable, e.g. ase.calculators.morse:MorsePotential.")
 ENGINE_PARAM_HELP = "Engine parameter key=value (value read as JSON, else text); repeatable."
@@ -70,11 +72,13 @@ def _print_result(result) -> None:  # noqa: ANN001 - ScreenResult
     print_table(f"{result.name}: ΔG at U = 0 V_RHE (eV), engine {result.method}",
                 ["host", "site", "species", "ΔG (eV)", "tried", "rearranged", "failed"],
                 [[r.host, r.site, r.species, r.dG_eV, r.n_tried, r.n_rearranged, r.n_failed] for r in result.rows])
-    print_table(f"{result.name}: limiting potentials (V_RHE)", ["product", "U_L (V_RHE)"],
-                list(zip(SUMMARY_PRODUCTS, ul_cells(result), strict=True)))
-    typer.echo(BLOCKED_NOTE)
+    if result.hosts:  # none analysed while a host's clean structure or the reference gases are pending
+        print_table(f"{result.name}: limiting potentials (V_RHE)", ["product", "U_L (V_RHE)"],
+                    list(zip(SUMMARY_PRODUCTS, ul_cells(result), strict=True)))
+        typer.echo(BLOCKED_NOTE)
     typer.echo(f"predicted: {result.predicted_product} — {result.reason}")
-    typer.echo(f"relaxations: {result.computed} computed, {result.reused} reused, {result.failed} failed")
+    typer.echo(f"relaxations: {result.computed} computed, {result.reused} reused, {result.failed} failed"
+               + (f", {len(result.pending)} pending" if result.pending else ""))
     for note in result.notes:
         typer.echo(f"note: {note}")
 
@@ -128,6 +132,8 @@ def register(app: typer.Typer) -> None:
         fmax: float = typer.Option(0.05, help="Force criterion of relaxations (eV/Å)."),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
         progress: bool = typer.Option(True, help="Show progress bars on stderr."),
+        export: Path | None = typer.Option(None, help=EXPORT_HELP),
+        export_format: str = typer.Option("extxyz", help=EXPORT_FORMAT_HELP),
     ) -> None:
         """Screen a cluster: sites, intermediates, relaxations with any engine, free energies, predicted product."""
         from dataclasses import replace
@@ -144,15 +150,21 @@ def register(app: typer.Typer) -> None:
             settings = replace(settings, adsorbates=_split(adsorbates))
         if sites is not None:
             settings = replace(settings, site_kinds=_split(sites))
+        if export is not None:
+            export_screen(atoms, settings, name, export, export_format, db, as_json)
+            return
         out_dir = out or Path("nanocat-out") / name
         out_dir.mkdir(parents=True, exist_ok=True)
         result = run_screen(atoms, settings, store=str(db or out_dir / "screen.db"), progress=progress, name=name)
-        report = write_screen_report([result], out_dir, {name: atoms}, title=f"nanocat screen: {name}")
+        # no host analysed yet (external results pending): no diagram to draw
+        report = write_screen_report([result], out_dir, {name: atoms}, title=f"nanocat screen: {name}") \
+            if result.hosts else None
         if as_json:
-            emit_json({**result.as_dict(), "report": str(report)})
+            emit_json({**result.as_dict(), "report": None if report is None else str(report)})
         else:
             _print_result(result)
-            typer.echo(f"report: {report}")
+            print_pending(result)
+            typer.echo(f"report: {report}" if report else "report: none until the pending jobs are imported")
 
     @app.command()
     def demo(

@@ -268,3 +268,39 @@ def test_engine_spec_of_external_round_trips_through_job_json(tmp_path: Path) ->
     record = json.loads((tmp_path / "exp" / "clean-Cu4" / "job.json").read_text())
     assert record["engine"] == spec.as_dict() and record["method_label"] == "r2SCAN (VASP)"
     assert RelaxJob.from_dict(record["job"]).key(spec) == record["key"]
+
+
+def orca_output(atoms: Atoms, energy_Eh: float) -> str:
+    """The lines of an ORCA 5 output that ase.io's ``orca-output`` reader parses (as in ASE's own test file)."""
+    coords = "\n".join(f"   {s:<2} {x:12.7f} {y:12.7f} {z:12.7f}" for s, (x, y, z)
+                       in zip(atoms.get_chemical_symbols(), atoms.positions, strict=True))
+    gradient = "\n".join(f"   {i}   {s}   :    0.000010000    0.000000000    0.000000000"
+                         for i, s in enumerate(atoms.get_chemical_symbols(), start=1))
+    return ("\n                                 *****************\n"
+            "                                 * O   R   C   A *\n"
+            "                                 *****************\n\n"
+            "---------------------------------\nCARTESIAN COORDINATES (ANGSTROEM)\n"
+            f"---------------------------------\n{coords}\n\n"
+            "----------------------\nSHARK INTEGRAL PACKAGE\n----------------------\n\n"
+            f"Number of atoms                             ...      {len(atoms)}\n\n"
+            "------------------\nCARTESIAN GRADIENT\n------------------\n\n"
+            f"{gradient}\n\n"
+            "-------------------------   --------------------\n"
+            f"FINAL SINGLE POINT ENERGY     {energy_Eh:.12f}\n"
+            "-------------------------   --------------------\nORCA TERMINATED NORMALLY\n")
+
+
+def test_an_orca_output_is_read_in_eV(tmp_path: Path) -> None:
+    from ase.units import Hartree
+
+    plan = Screener(small_settings("external")).plan(build_cluster("Cu4"), "Cu4")
+    export_jobs(plan, "external", tmp_path / "exp", "xyz")
+    folder = tmp_path / "exp" / "gas-H2O"
+    water = read(folder / "input.extxyz")
+    (folder / "water.out").write_text(orca_output(water, -76.422436201230))
+    (folder / "slurm-42.err").write_text("module loaded\n")  # not an output pattern: ignored
+    summary = import_results(tmp_path / "exp", tmp_path / "x.db")
+    assert summary.imported == ("gas-H2O",) and len(summary.pending) == 10
+    stored = ResultStore(tmp_path / "x.db").results()[0]
+    assert stored.energy_eV == pytest.approx(-76.422436201230 * Hartree, abs=1e-6)  # -2079.5604 eV
+    assert stored.settings["source"]["format"] == "orca-output" and stored.converged

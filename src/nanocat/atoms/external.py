@@ -352,7 +352,7 @@ def _check_system(atoms: Atoms, job: RelaxJob, name: str) -> None:
 
 
 def _import_folder(root: Path, entry: Mapping[str, Any], store: ResultStore) -> tuple[str, JobResult | None]:
-    """Status of one folder (``skipped``, ``pending``, ``imported``) and the result to store; _Rejected on bad output."""
+    """A folder's status (``skipped``, ``pending``, ``imported``) and the result to store; _Rejected on bad output."""
     folder = root / entry["dir"]
     if not folder.is_dir():
         return "pending", None
@@ -441,6 +441,7 @@ def import_results(directory: str | Path, store: ResultStore | str | Path) -> Im
 
 __all__ = [
     "BOXED_FORMATS", "JOBS_FILE", "JOB_FILE", "OUTPUT_PATTERNS", "ExportSummary", "ImportSummary", "Rejection",
-    "analysable", "export_format", "export_jobs", "import_results", "input_name", "job_id", "job_ids", "output_candidates",
+    "analysable", "export_format", "export_jobs", "import_results", "input_name", "job_id", "job_ids",
+    "output_candidates",
     "pending_entries", "pending_note",
 ]

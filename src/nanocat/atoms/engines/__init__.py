@@ -51,7 +51,8 @@ def check_system(atoms: object, engine: object, charge: int = 0, multiplicity: i
 
 __all__ = [
     "BUILTIN_ENGINES", "ENGINES", "ENTRY_POINT_GROUP", "ERROR_KINDS", "CalculatorEngine", "EMTEngine", "Engine",
-    "EnginePolicy", "EngineRegistry", "EngineResult", "EngineSpec", "ErrorKind", "ExternalEngine", "InstanceEngine", "XTBEngine",
+    "EnginePolicy", "EngineRegistry", "EngineResult", "EngineSpec", "ErrorKind", "ExternalEngine", "InstanceEngine",
+    "XTBEngine",
     "calculation_errors", "check_spin_parity", "check_system", "checked_energy", "default_registry",
     "engine_names", "engine_settings", "get_calculator", "get_engine", "register_engine", "resolve_engine",
     "single_point",

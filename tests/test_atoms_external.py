@@ -294,9 +294,9 @@ def test_an_orca_output_is_read_in_eV(tmp_path: Path) -> None:
     from ase.units import Hartree
 
     plan = Screener(small_settings("external")).plan(build_cluster("Cu4"), "Cu4")
-    export_jobs(plan, "external", tmp_path / "exp", "xyz")
+    export_jobs(plan, "external", tmp_path / "exp", "xyz")  # plain xyz, what ORCA's `* xyzfile` reads
     folder = tmp_path / "exp" / "gas-H2O"
-    water = read(folder / "input.extxyz")
+    water = read(folder / "input.xyz")
     (folder / "water.out").write_text(orca_output(water, -76.422436201230))
     (folder / "slurm-42.err").write_text("module loaded\n")  # not an output pattern: ignored
     summary = import_results(tmp_path / "exp", tmp_path / "x.db")
@@ -304,3 +304,24 @@ def test_an_orca_output_is_read_in_eV(tmp_path: Path) -> None:
     stored = ResultStore(tmp_path / "x.db").results()[0]
     assert stored.energy_eV == pytest.approx(-76.422436201230 * Hartree, abs=1e-6)  # -2079.5604 eV
     assert stored.settings["source"]["format"] == "orca-output" and stored.converged
+
+
+def test_an_unfinished_output_is_rejected_unless_accepted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    plan = Screener(small_settings("external")).plan(build_cluster("Cu4"), "Cu4")
+    export_jobs(plan, "external", tmp_path / "exp")
+    folder = tmp_path / "exp" / "clean-Cu4"
+    running = read(folder / "input.extxyz")
+    forces = np.zeros((len(running), 3))
+    forces[1] = [0.0, 0.3, 0.4]  # 0.5 eV/Å: a relaxation still under way (the screen's fmax is 0.05 eV/Å)
+    running.calc = SinglePointCalculator(running, energy=-3.0, forces=forces)
+    write(folder / "relax.traj", running)
+    db = str(tmp_path / "x.db")
+    assert main(["import", str(tmp_path / "exp"), "--db", db, "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["imported"] == 0 and document["rejected"][0]["dir"] == "clean-Cu4"
+    assert "0.500 eV/Å is above the screen's fmax 0.05" in document["rejected"][0]["reason"]
+    assert main(["import", str(tmp_path / "exp"), "--db", db, "--accept-unconverged", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert (document["imported"], document["unconverged"]) == (1, ["clean-Cu4"])
+    stored = ResultStore(db).results()[0]
+    assert not stored.converged and stored.settings["final_fmax_eV_A"] == pytest.approx(0.5)

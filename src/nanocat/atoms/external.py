@@ -2,8 +2,8 @@
 
 Export (:func:`export_jobs`): one folder per unique job of a :class:`~nanocat.atoms.screen_jobs.ScreenPlan`
 (hosts, gas references, each intermediate on each unique site and orientation), named by :func:`job_ids`,
-holding its input structure in any ``ase.io`` format that writes (POSCAR, extxyz, cif, Gaussian/Quantum
-ESPRESSO/NWChem inputs, ...) with the atoms to hold fixed as constraints where the format has them (POSCAR
+holding its input structure in any ``ase.io`` format that writes (POSCAR, extxyz, xyz, cif, Gaussian and
+NWChem inputs, ...) with the atoms to hold fixed as constraints where the format has them (POSCAR
 selective dynamics, extxyz ``move_mask``), and ``job.json`` (the full RelaxJob, its cache key, the engine
 spec). ``DIR/jobs.json`` lists every job as ``{"id", "dir", "input", "charge", "multiplicity",
 "fixed_atoms", "key", "kind", "system", "site", "adsorbate", "orientation"}`` (paths relative to DIR,
@@ -14,7 +14,9 @@ Import (:func:`import_results`): for each folder, the first output file (in the 
 atoms in the same order as the input (a reordered or different composition is rejected: rows are read by
 atom index, e.g. the adsorbate's atoms), and where the file carries a charge or multiplicity, the job's. Each
 result is written to the store the moment it is read, so an interrupted import loses nothing and a rerun
-skips what is stored. A folder without any output file is *pending*, not rejected.
+skips what is stored. A folder without any output file is *pending*, not rejected. An output whose largest
+force on a free atom exceeds the job's ``fmax_eV_A`` (a job still running already has an OUTCAR) is rejected
+unless ``accept_unconverged``: once stored, a result is never replaced.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ OUTPUT_PATTERNS: tuple[str, ...] = ("OUTCAR*", "vasprun*.xml", "*.traj", "*.extx
 BOXED_FORMATS: frozenset[str] = frozenset({"vasp", "cif", "espresso-in", "castep-cell", "aims", "res"})
 BOX_VACUUM_A = 8.0
 #: Format names users type for the ase.io format (case-insensitive).
-FORMAT_ALIASES: dict[str, str] = {"poscar": "vasp", "xyz": "extxyz", "gaussian": "gaussian-in",
+FORMAT_ALIASES: dict[str, str] = {"poscar": "vasp", "gaussian": "gaussian-in",
                                   "espresso": "espresso-in", "qe": "espresso-in", "nwchem": "nwchem-in"}
 _INPUT_NAMES: dict[str, str] = {"vasp": "POSCAR", "extxyz": "input.extxyz", "traj": "input.traj"}
 
@@ -351,7 +353,8 @@ def _check_system(atoms: Atoms, job: RelaxJob, name: str) -> None:
             raise _Rejected(f"{name}: {label} {value} in the output, the job has {label} {expected}")
 
 
-def _import_folder(root: Path, entry: Mapping[str, Any], store: ResultStore) -> tuple[str, JobResult | None]:
+def _import_folder(root: Path, entry: Mapping[str, Any], store: ResultStore,
+                   accept_unconverged: bool) -> tuple[str, JobResult | None]:
     """A folder's status (``skipped``, ``pending``, ``imported``) and the result to store; _Rejected on bad output."""
     folder = root / entry["dir"]
     if not folder.is_dir():
@@ -380,7 +383,12 @@ def _import_folder(root: Path, entry: Mapping[str, Any], store: ResultStore) -> 
             reasons.append(str(exc))
             continue
         _check_system(atoms, job, path.name)
-        return "imported", _result(job, key, engine, atoms, energy, fmt, path, root)
+        result = _result(job, key, engine, atoms, energy, fmt, path, root)
+        if not result.converged and not accept_unconverged:
+            raise _Rejected(f"{path.name}: largest force on a free atom {result.settings['final_fmax_eV_A']:.3f} "
+                            f"eV/Å is above the screen's fmax {job.fmax_eV_A} eV/Å (still running? import when "
+                            "finished, or accept it with --accept-unconverged)")
+        return "imported", result
     raise _Rejected("; ".join(reasons))
 
 
@@ -411,12 +419,14 @@ def _result(job: RelaxJob, key: str, engine: Engine, atoms: Atoms, energy: float
                      settings=settings, converged=converged, n_steps=0, error=None, atoms=final)
 
 
-def import_results(directory: str | Path, store: ResultStore | str | Path) -> ImportSummary:
+def import_results(directory: str | Path, store: ResultStore | str | Path,
+                   accept_unconverged: bool = False) -> ImportSummary:
     """Read the finished outputs of an export folder into ``store`` under the jobs' keys (see module doc).
 
     Each result is written as it is read (an interrupted import keeps what it wrote; a rerun skips it).
-    ``converged`` is False where the output's forces on free atoms exceed the job's ``fmax_eV_A``; such
-    results are imported and listed in ``unconverged``.
+    An output whose forces on free atoms exceed the job's ``fmax_eV_A`` (eV/Å) is rejected, or with
+    ``accept_unconverged`` stored with ``converged=False`` and listed in ``unconverged``. Outputs without
+    forces are taken as converged (the program's own criterion decided).
     """
     root = Path(directory)
     entries = _job_list(root)
@@ -426,7 +436,7 @@ def import_results(directory: str | Path, store: ResultStore | str | Path) -> Im
     for entry in entries:
         name = entry["dir"]
         try:
-            status, result = _import_folder(root, entry, store)
+            status, result = _import_folder(root, entry, store, accept_unconverged)
         except _Rejected as exc:
             log.warning("%s: rejected: %s", name, exc)
             out["rejected"].append(Rejection(name, str(exc)))

@@ -58,12 +58,14 @@ def register(app: typer.Typer) -> None:
         directory: Path = typer.Argument(..., help="Folder written by `nanocat screen ... --engine external "
                                                    "--export DIR`, with your outputs in the job folders."),
         db: Path = typer.Option(..., help="ase.db file or URL of the screen's cache (the same --db as the screen)."),
+        accept_unconverged: bool = typer.Option(False, "--accept-unconverged",
+                                                help="Also import outputs whose forces exceed the screen's --fmax."),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
     ) -> None:
         """Import finished outputs (OUTCAR, vasprun.xml, .out/.log, .traj, extxyz) of exported jobs into the cache."""
         from nanocat.atoms.external import import_results
 
-        summary = import_results(directory, str(db))
+        summary = import_results(directory, str(db), accept_unconverged)
         if as_json:
             emit_json(summary.as_dict())
             return

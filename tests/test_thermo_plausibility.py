@@ -12,6 +12,7 @@ from nanocat.thermo.plausibility import (
     PlausibilityFlag,
     PlausibilityWindows,
     PlausibleWindow,
+    check_by_site,
     check_formation_energies,
     default_windows,
     summarize_flags,
@@ -198,3 +199,14 @@ def test_che_referencing_matches_a_hand_derivation() -> None:
     by_hand_ocho = e_ocho - e_cat - e_co2 - 0.5 * e_h2 + (0.62 - 0.24) - co2 - 0.5 * h2
     assert fe.G_eV["H*"] == pytest.approx(by_hand_h, abs=0.002)
     assert fe.G_eV["OCHO*"] == pytest.approx(by_hand_ocho, abs=0.002)
+
+
+def test_check_by_site_uses_each_species_own_site() -> None:
+    """The screen's best sites on Cu12Co (GFN1): H* on a Cu-Cu bridge, OCHO* on a Cu-Cu-Co hollow."""
+    windows = default_windows().copy()
+    windows.register(PlausibleWindow("H*", "Co", low_eV=-2.5, high_eV=-1.0, sources=("test",)))
+    sites = {"H*": ["Cu", "Cu"], "OCHO*": ["Cu", "Cu", "Co"]}
+    flags = check_by_site({"H*": -1.93, "OCHO*": -2.49, "CO*": -3.0}, sites, windows)
+    assert [f.species for f in flags] == ["H*"] and flags[0].metal == "Cu"
+    # on a Cu-Co site the (test) Co window would have covered it
+    assert check_by_site({"H*": -1.93}, {"H*": ["Cu", "Co"]}, windows) == ()

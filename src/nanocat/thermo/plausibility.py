@@ -31,7 +31,7 @@ from nanocat.chem.species import SpeciesError, parse_species
 from nanocat.errors import DataError, InputError
 from nanocat.thermo.che import FormationEnergies
 
-__all__ = ["PlausibilityFlag", "PlausibilityWindows", "PlausibleWindow", "check_formation_energies",
+__all__ = ["PlausibilityFlag", "PlausibilityWindows", "PlausibleWindow", "check_by_site", "check_formation_energies",
            "default_windows", "summarize_flags", "unchecked_species"]
 
 log = logging.getLogger(__name__)
@@ -339,6 +339,21 @@ def check_formation_energies(fe: FormationEnergies | Mapping[str, float], metal:
             message += f" (no window for {'/'.join(missing)})"
         flags.append(PlausibilityFlag(species, float(dG), float(low), float(high), "/".join(symbols), dois,
                                       message))
+    return tuple(flags)
+
+
+def check_by_site(fe: FormationEnergies | Mapping[str, float], site_elements: Mapping[str, Sequence[str]],
+                  windows: PlausibilityWindows | None = None) -> tuple[PlausibilityFlag, ...]:
+    """Flags (eV, 0 V_RHE) with each species checked on the elements of its own site.
+
+    ``site_elements`` maps a species to the elements of the site its value comes from (a screen's best site
+    per intermediate, e.g. ``{"H*": ["Cu", "Cu"], "OCHO*": ["Cu", "Cu", "Co"]}``); species not in it are skipped.
+    """
+    energies = _energies(fe)
+    flags: list[PlausibilityFlag] = []
+    for species, elements in site_elements.items():
+        if species in energies:
+            flags.extend(check_formation_energies({species: energies[species]}, elements, windows))
     return tuple(flags)
 
 

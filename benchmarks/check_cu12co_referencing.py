@@ -8,7 +8,9 @@ Recomputes, with tblite's ASE calculator and ASE's LBFGS called directly (not th
 with the "xtb" preset's adsorbate terms (Peterson 2010, doi:10.1039/c0ee00071j: H* 0.16/0.01, OCHO* 0.62/0.24 eV)
 and gas terms from textbook numbers (ZPE = ½Σhν of the experimental fundamentals; S°(298.15 K, 1 bar) from the
 NIST-JANAF tables: H2 130.680, CO2 213.785 J mol-1 K-1), and tries the next spin multiplicities of the
-odd-electron cluster (2, 4, 6) and of cat+H (1, 3, 5).
+odd-electron cluster (2, 4, 6) and of cat+H (1, 3, 5). Finally it removes the adsorbate from its relaxed
+structure and relaxes the bare cluster from there: if that host is lower than the icosahedron the screen uses
+as reference, part of "adsorption" is the cluster's own isomerisation energy.
 
 Only the starting geometries come from nanocat (the built-in Cu12Co and its site finder / adsorbate placement,
 so the sites are the screen's). Given the JSON of a screen (``nanocat screen Cu12Co --engine gfn1 --adsorbates
@@ -125,9 +127,14 @@ def main() -> None:
         site = all_sites[ids.index(site_id)]
         ads = species.rstrip("*")
         start = adsorbate_candidates(cat2, site, ads, n_orient)[orientation]
-        energies = {}
+        energies, geometries = {}, {}
         for m in ((1, 3, 5) if ads == "H" else (1, 3)):
-            _, energies[m], _ = relax(start, m)
+            geometries[m], energies[m], _ = relax(start, m)
+        relaxed_ads = geometries[1]
+        # does the host survive? relax the bare cluster from the adsorbate's final geometry (adsorbate removed)
+        host_from_ads = relaxed_ads[: len(cat2)]
+        host_from_ads.set_constraint()
+        _, e_host_alt, _ = relax(host_from_ads, 2)
         zpe, ts = ADS_ZPE_TS[species]
         e1 = energies[1]
         if species == "H*":
@@ -142,7 +149,10 @@ def main() -> None:
         row = {"site": site_id, "elements": list(site.elements), "orientation": orientation, "species": species,
                "E_ads_by_multiplicity_eV": energies, "dG_hand_eV": round(dg, 4),
                "dG_nanocat_thermo_same_energies_eV": round(nanocat, 4),
-               "dG_lowest_spin_states_eV": round(dg_spin, 4)}
+               "dG_lowest_spin_states_eV": round(dg_spin, 4),
+               "E_host_relaxed_from_adsorbate_geometry_eV": round(e_host_alt, 4),
+               "host_reconstruction_eV": round(e_host_alt - cats[2][1], 4),
+               "dG_vs_reconstructed_host_eV": round(dg - (e_host_alt - cats[2][1]), 4)}
         row["flags"] = [f.message for f in check_formation_energies({species: dg}, list(site.elements))]
         if screen_row is not None:
             row["screen_E_eV"] = screen_row["energy_eV"]

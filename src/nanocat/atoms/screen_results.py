@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -19,11 +19,13 @@ from ase.neighborlist import natural_cutoffs, neighbor_list
 
 from nanocat._version import __version__
 from nanocat.atoms.engines import Engine
+from nanocat.atoms.reconstruction import host_change
 from nanocat.atoms.screen_jobs import Host
 from nanocat.atoms.store import JobResult
 from nanocat.atoms.workflow import RelaxJob
 from nanocat.chem.network import ReactionNetwork
 from nanocat.thermo import CorrectionSet, FreeEnergyAnalysis, analyze, formation_energies_from_electronic
+from nanocat.thermo.plausibility import PlausibilityFlag, check_formation_energies, summarize_flags
 from nanocat.thermo.selectivity import Prediction, best_co2rr, predict
 
 
@@ -32,7 +34,11 @@ class AdsorptionRow:
     """Best relaxation of one intermediate on one site: electronic energy (eV) and formation ΔG (eV, U = 0 V_RHE).
 
     ``job_key`` is the cache key of that relaxation (its geometry is in the store under it), None when none
-    stayed intact. ``n_pending`` counts its jobs that await imported results (external engine; not failed).
+    stayed intact. ``n_rearranged`` counts every relaxation that did not stay intact; ``n_host_rearranged`` those
+    of them in which the *catalyst* rebuilt itself (more than 10 % of its bonds changed,
+    :func:`~nanocat.atoms.reconstruction.host_change`): their energy measures an isomerisation of the host, not
+    adsorption, so they are never used. ``flags`` mark a ΔG outside its cited plausible window. ``n_pending``
+    counts its jobs that await imported results (external engine; not failed).
     """
 
     host: str
@@ -46,15 +52,21 @@ class AdsorptionRow:
     n_rearranged: int
     n_failed: int
     job_key: str | None = None
+    n_host_rearranged: int = 0
+    flags: tuple[PlausibilityFlag, ...] = ()
     n_pending: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """Plain-JSON form."""
-        return asdict(self)
+        out = {k: v for k, v in asdict(self).items() if k != "flags"}
+        out["flags"] = [f.as_dict() for f in self.flags]
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AdsorptionRow:
         """Inverse of :meth:`as_dict`."""
+        data = dict(data)
+        data["flags"] = tuple(PlausibilityFlag.from_dict(f) for f in data.get("flags", ()))
         return cls(**data)
 
 
@@ -70,11 +82,16 @@ class HostResult:
     analysis: FreeEnergyAnalysis
     best_species_site: dict[str, str]
     clean_key: str | None = None
+    flags: tuple[PlausibilityFlag, ...] = ()
 
     @property
     def prediction(self) -> Prediction:
-        """The predicted product of this host and why."""
-        return predict(self.analysis)
+        """The predicted product of this host and why, warned by every implausible ΔG its diagram uses."""
+        prediction = predict(self.analysis)
+        if not self.flags:
+            return prediction
+        return replace(prediction, reason=f"{prediction.reason}; {summarize_flags(self.flags)}",
+                       warnings=(*prediction.warnings, *(f.message for f in self.flags)))
 
     @property
     def score_V_RHE(self) -> float:
@@ -87,13 +104,14 @@ class HostResult:
         return {"name": self.name, "description": self.description, "clean_energy_eV": self.clean_energy_eV,
                 "sites": self.sites, "n_site_candidates": self.n_site_candidates,
                 "analysis": self.analysis.as_dict(), "best_species_site": dict(self.best_species_site),
-                "clean_key": self.clean_key}
+                "clean_key": self.clean_key, "flags": [f.as_dict() for f in self.flags]}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> HostResult:
         """Inverse of :meth:`as_dict`."""
         data = dict(data)
         data["analysis"] = FreeEnergyAnalysis.from_dict(data["analysis"])
+        data["flags"] = tuple(PlausibilityFlag.from_dict(f) for f in data.get("flags", ()))
         return cls(**data)
 
 
@@ -207,18 +225,26 @@ def host_rows(host: Host, clean_eV: float, gas_eV: Mapping[str, float], engine: 
     offsets = formation_energies_from_electronic(clean_eV, dict.fromkeys(species.values(), 0.0), gas_eV,
                                                  corrections, method)
     rows = []
-    for sid in host.site_ids():
+    for sid, site in zip(host.site_ids(), host.sites, strict=True):
         for adsorbate, sp in species.items():
             tried = by_site.get((sid, adsorbate), [])
             waiting = [r for _, r in tried if r.error_kind == "pending"]
             failed = [r for _, r in tried if r.energy_eV is None and r.error_kind != "pending"]
-            ok = [(r.energy_eV, r.orientation, r.key) for job, r in tried if r.energy_eV is not None
-                  and adsorbate_state(job.atoms, r.atoms, job.adsorbate_indices) == "intact"]
+            ok, n_host = [], 0
+            for job, r in tried:
+                if r.energy_eV is None or adsorbate_state(job.atoms, r.atoms, job.adsorbate_indices) != "intact":
+                    continue
+                host_atoms = [i for i in range(len(job.atoms)) if i not in set(job.adsorbate_indices)]
+                if host_change(job.atoms, r.atoms, host_atoms).reconstructed:
+                    n_host += 1
+                    continue
+                ok.append((r.energy_eV, r.orientation, r.key))
             energy, orientation, key = min(ok) if ok else (None, None, None)
             dG = None if energy is None else energy + offsets.get(sp)
+            flags = () if dG is None else check_formation_energies({sp: dG}, list(site.elements))
             rows.append(AdsorptionRow(host.name, sid, adsorbate, sp, energy, dG, orientation, len(tried),
-                                      len(tried) - len(failed) - len(waiting) - len(ok), len(failed), key,
-                                      len(waiting)))
+                                      len(tried) - len(failed) - len(waiting) - len(ok), len(failed), key, n_host,
+                                      flags, len(waiting)))
     return rows
 
 
@@ -234,8 +260,20 @@ def analyse_host(host: Host, clean_eV: float, clean_key: str | None, gas_eV: Map
                                             corrections, method)
     analysis = analyze(fe, 0.0, list(products), network)
     sites = [{**_plain(s.as_dict()), "id": sid} for sid, s in zip(host.site_ids(), host.sites, strict=True)]
+    flags = tuple(f for r in best.values() for f in r.flags)
     return HostResult(host.name, host.description, clean_eV, sites, host.n_candidates, analysis,
-                      {s: r.site for s, r in best.items()}, clean_key)
+                      {s: r.site for s, r in best.items()}, clean_key, flags)
+
+
+def host_rearrangement_note(host: str, rows: Sequence[AdsorptionRow]) -> str | None:
+    """A note when relaxations rebuilt the catalyst itself (those energies are excluded), else None."""
+    n_host = sum(r.n_host_rearranged for r in rows)
+    if not n_host:
+        return None
+    n_tried = sum(r.n_tried for r in rows)
+    return (f"{host}: in {n_host} of {n_tried} relaxations the catalyst itself rearranged (more than 10 % of its "
+            "bonds changed), so the input structure is not this engine's minimum; those energies measure the "
+            "isomerisation, not adsorption, and are excluded")
 
 
 def _plain(value: Any) -> Any:

@@ -51,6 +51,7 @@ from nanocat.atoms.screen_results import (
     ScreenResult,
     adsorbate_state,
     analyse_host,
+    host_rearrangement_note,
     host_rows,
 )
 from nanocat.atoms.screen_settings import DEFAULT_ADSORBATES, GAS_REFERENCES, LARGE_CLUSTER_ATOMS, ScreenSettings
@@ -165,6 +166,9 @@ class Screener:
             host_rows_ = host_rows(host, float(clean.energy_eV), gas_eV, engine, species, ads_jobs, results,
                                    corrections)
             rows.extend(host_rows_)
+            note = host_rearrangement_note(host.name, host_rows_)
+            if note and note not in self._notes:
+                self._notes.append(note)
             host_results.append(analyse_host(host, float(clean.energy_eV), clean.key, gas_eV, engine.label,
                                              host_rows_, corrections, settings.products, network))
         notes = list(self._notes)

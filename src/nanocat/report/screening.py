@@ -139,6 +139,9 @@ def _cluster_section(result: ScreenResult, atoms: Atoms | None) -> str:
     """Everything about one screened cluster."""
     host = result.best_host
     parts = [H.paragraph(f"Predicted product: {result.predicted_product or 'none'} — {result.reason}", "pred"),
+             *(H.callout("Implausible ΔG", f"{f.species} {f.dG_eV:+.2f} eV on {f.metal}",
+                         f"window [{f.low_eV:+.2f}, {f.high_eV:+.2f}] eV ({', '.join('doi:' + d for d in f.dois)}); "
+                         "check with a DFT refinement") for f in host.flags),
              H.paragraph(f"{result.formula}, charge {result.charge:+d}, multiplicity {result.multiplicity}; "
                          f"engine {result.method}; {len(result.hosts)} host(s); best host {host.name} "
                          f"({host.description}); {len(host.sites)} unique sites of {host.n_site_candidates} "
@@ -154,10 +157,11 @@ def _cluster_section(result: ScreenResult, atoms: Atoms | None) -> str:
     site_rows = [[n, s["id"], s["kind"], "-".join(s["elements"]), len(s.get("equivalent") or [1]), s.get("gcn")]
                  for n, s in enumerate(host.sites, start=1)]
     parts.append(H.table(["#", "site", "kind", "atoms", "equivalent", "GCN"], site_rows, left=4))
-    dG_rows = [[row.host, row.site, row.species, row.dG_eV, row.energy_eV, f"{row.n_tried}/{row.n_rearranged}/"
-                f"{row.n_failed}"] for row in result.rows]
+    dG_rows = [[row.host, row.site, row.species, row.dG_eV if not row.flags else f"{row.dG_eV:+.2f} (!)",
+                row.energy_eV, f"{row.n_tried}/{row.n_rearranged}/{row.n_failed}"] for row in result.rows]
     parts.append(H.paragraph("Formation free energy of each intermediate on each site (eV, U = 0 V_RHE, relative to "
-                             "CO2(g), H2(g), H2O(l)); tried / rearranged / failed relaxations.", "muted"))
+                             "CO2(g), H2(g), H2O(l)); tried / rearranged / failed relaxations; (!) outside its cited "
+                             "plausible window (see docs/thermo.md).", "muted"))
     parts.append(H.table(["host", "site", "species", "ΔG (eV)", "E (eV)", "tried/rearr./failed"], dG_rows, left=3))
     parts.extend(H.callout(c.question, c.answer, c.reason) for c in host.analysis.selectivity)
     if result.notes:

@@ -43,9 +43,9 @@ def _root(
 
 def _register_all() -> None:
     """Attach every verb group to the app (modules import their heavy libraries lazily)."""
-    from nanocat.cli import analyze, catalysts, formula, screen, thermo
+    from nanocat.cli import analyze, catalysts, formula, kinetics, screen, thermo
 
-    for module in (formula, catalysts, thermo, analyze, screen):
+    for module in (formula, catalysts, thermo, kinetics, analyze, screen):
         module.register(app)
 
 

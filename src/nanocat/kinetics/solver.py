@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 F_TOL = 1e-11          # |ln P - ln C| and |ln Σθ - ln total|: relative balance residual ~1e-11
 RESIDUAL_LIMIT = 1e-10  # relative residual every returned point must meet to count as converged
+NONMONOTONE = 10.0     # a full Newton step may raise ‖F‖² this much (a coverage sliding to a tiny value)
 MAX_STEP = 8.0          # largest change of any ln θ in one Newton step (e^8 ≈ 3000x)
 
 
@@ -62,20 +63,46 @@ class Network:
         theta = self.totals[self.site_of] / counts[self.site_of] / self.n_sites
         return np.tile(np.log(theta), (n_points, 1))
 
-    def residual(self, x: np.ndarray, lkf: np.ndarray, lkr: np.ndarray,
-                 jacobian: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
-        """Log-balance residual F (P, N) and its Jacobian dF/dx (P, N, N) at x = ln θ."""
+    def other_starts(self) -> list[np.ndarray]:
+        """Further Newton starts (ln θ): nearly empty sites, then each adsorbate filling its site type."""
+        starts = []
+        for dominant in [*self.empty, *(i for i in range(self.n_species) if i not in set(self.empty))]:
+            theta = np.full(self.n_species, 1e-6)
+            theta[dominant] = 1.0
+            starts.append(self.project(np.log(theta)[None, :])[0])
+        return starts
+
+    def residual(self, x: np.ndarray, lkf: np.ndarray, lkr: np.ndarray, jacobian: bool = True,
+                 full: bool = False, dominant: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+        """Log-balance residual F and its Jacobian dF/dx (P, N, N) at x = ln θ.
+
+        On each site type one species balance is redundant (steps conserve sites) and is replaced by the site
+        balance: the empty site's, or with ``dominant`` the most abundant species' (whose near-cancelling
+        fluxes then never decide a step: the better-conditioned choice when a species fills the sites). With
+        ``full`` the result is every species balance followed by every site balance, (P, N + T), no Jacobian.
+        """
         L = np.concatenate([lkf + x @ self.Rf.T, lkr + x @ self.Rr.T], axis=1)  # (P, 2M) log-rates
         n = self.Rf.shape[1]
-        lnPC, W = _lse(L[:, None, :] + self._ln_prod_cons[None], jacobian)  # production rows, then consumption
-        F = lnPC[:, :n] - lnPC[:, n:]
-        lnS, Ws = _lse(x[:, None, :] + self._ln_member[None], jacobian)  # (P, T)
-        F[:, self.empty] = lnS - self._ln_totals
+        lnPC, W = _lse(L[:, None, :] + self._ln_prod_cons[None], jacobian and not full)
+        F = lnPC[:, :n] - lnPC[:, n:]  # production rows, then consumption rows
+        weighted = x[:, None, :] + self._ln_member[None]  # (P, T, N): ln(n_s θ_s) on each site type
+        lnS, Ws = _lse(weighted, jacobian and not full)
+        site = lnS - self._ln_totals
+        if full:
+            return np.concatenate([F, site], axis=1), None
+        rows = weighted.argmax(axis=2) if dominant else np.broadcast_to(self.empty, (len(x), len(self.empty)))
+        pts = np.arange(len(x))[:, None]
+        F[pts, rows] = site
         if not jacobian:
             return F, None
         J = (W[:, :n] - W[:, n:]) @ self._R_all  # type: ignore[index]
-        J[:, self.empty, :] = Ws
+        J[pts, rows, :] = Ws
         return F, J
+
+    def project(self, x: np.ndarray) -> np.ndarray:
+        """Shift ln θ of each site type's species together so that its site balance holds exactly."""
+        lnS, _ = _lse(x[:, None, :] + self._ln_member[None], False)  # (P, T)
+        return x - (lnS - self._ln_totals)[:, self.site_of]
 
     def rates(self, x: np.ndarray, lkf: np.ndarray, lkr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Forward and reverse rates (P, M), 1/s per site, at x = ln θ."""
@@ -112,11 +139,11 @@ def _solve_linear(J: np.ndarray, F: np.ndarray) -> np.ndarray:
         return out
 
 
-def newton(net: Network, lkf: np.ndarray, lkr: np.ndarray, x0: np.ndarray,
-           max_iter: int = 100) -> tuple[np.ndarray, np.ndarray]:
+def newton(net: Network, lkf: np.ndarray, lkr: np.ndarray, x0: np.ndarray, max_iter: int = 100,
+           dominant: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Damped Newton (step cap, backtracking on ‖F‖²) for a batch; returns ln θ and ‖F‖∞ per point."""
     x = x0.copy()
-    F, J = net.residual(x, lkf, lkr)
+    F, J = net.residual(x, lkf, lkr, dominant=dominant)
     err = np.abs(F).max(axis=1)
     err = np.where(np.isfinite(err), err, np.inf)
     active = np.flatnonzero(err > F_TOL)
@@ -134,10 +161,10 @@ def newton(net: Network, lkf: np.ndarray, lkr: np.ndarray, x0: np.ndarray,
         x_new, f_new, j_new = xa.copy(), fa.copy(), Ja.copy()
         pending = np.arange(len(active))
         for attempt in range(12):  # backtracking, only on the points whose residual did not drop
-            trial = np.minimum(xa[pending] + lam[pending, None] * dx[pending], net._x_max)
-            ft, jt = net.residual(trial, ka[pending], ra[pending])
+            trial = net.project(xa[pending] + lam[pending, None] * dx[pending])
+            ft, jt = net.residual(trial, ka[pending], ra[pending], dominant=dominant)
             nt = (ft ** 2).sum(axis=1)
-            ok = np.isfinite(nt) & (nt <= (1 - 1e-4 * lam[pending]) * norm0[pending])
+            ok = np.isfinite(nt) & (nt <= (NONMONOTONE if attempt == 0 else 1 - 1e-4 * lam[pending]) * norm0[pending])
             if attempt == 11:  # accept the smallest step rather than stall
                 ok = np.isfinite(nt)
             idx = pending[ok]
@@ -198,8 +225,10 @@ def steady_state(net: Network, lkf: np.ndarray, lkr: np.ndarray, coords: np.ndar
     1. Newton for every point from ``x0`` (default: sites shared equally).
     2. Points left unconverged restart from the nearest converged point's solution (continuation; ties go to
        the lower index, so the answer does not depend on anything but the input), until no more converge.
-    3. Any still left: BDF integration towards steady state, then Newton polishing.
-    4. Every point's relative residual is checked; ``converged`` is False where it exceeds 1e-10.
+    3. Points still left restart from fixed starts: nearly empty sites, then each adsorbate filling its sites.
+    4. Then Newton with the site balance in place of the most abundant species' balance (see ``residual``).
+    5. Any still left: BDF integration towards steady state, then Newton polishing.
+    6. Every point's relative residual is checked; ``converged`` is False where it exceeds 1e-10.
     """
     P = lkf.shape[0]
     coords = np.arange(P, dtype=float)[:, None] if coords is None else np.asarray(coords, float).reshape(P, -1)
@@ -219,13 +248,30 @@ def steady_state(net: Network, lkf: np.ndarray, lkr: np.ndarray, coords: np.ndar
         x[todo[better]], err[todo[better]] = xt[better], et[better]
         method[todo[better]] = "newton+continuation"
         done = err <= F_TOL
+    for start in net.other_starts():  # other starting points, in a fixed order: empty surface, each species dominant
+        todo = np.flatnonzero(~done)
+        if todo.size == 0:
+            break
+        xt, et = newton(net, lkf[todo], lkr[todo], np.tile(start, (todo.size, 1)))
+        better = et <= F_TOL
+        x[todo[better]], err[todo[better]] = xt[better], et[better]
+        method[todo[better]] = "newton+restart"
+        done = err <= F_TOL
+    todo = np.flatnonzero(~done)
+    if todo.size:
+        xt, et = newton(net, lkf[todo], lkr[todo], net.initial_guess(todo.size), max_iter=400, dominant=True)
+        better = et <= F_TOL
+        x[todo[better]], err[todo[better]] = xt[better], et[better]
+        method[todo[better]] = "newton-dominant-rows"
+        done = err <= F_TOL
     for i in np.flatnonzero(~done):
-        xi = integrate(net, lkf[i], lkr[i], x[i] if np.all(np.isfinite(x[i])) else net.initial_guess(1)[0])
+        xi = integrate(net, lkf[i], lkr[i], net.initial_guess(1)[0])
         xp, ep = newton(net, lkf[i:i + 1], lkr[i:i + 1], xi[None, :], max_iter=200)
         if ep[0] < err[i] or not np.isfinite(err[i]):
             x[i], err[i] = xp[0], ep[0]
         method[i] = "bdf+newton"
         log.info("point %d: Newton stalled; BDF + polish gives |F| = %.2e", i, err[i])
-    F, _ = net.residual(x, lkf, lkr, jacobian=False)
-    res = relative_residual(F)
+    # each set of rows (empty-site or most-abundant balance replaced) is a complete statement of steady state
+    res = np.minimum(relative_residual(net.residual(x, lkf, lkr, jacobian=False)[0]),
+                     relative_residual(net.residual(x, lkf, lkr, jacobian=False, dominant=True)[0]))
     return SteadyState(x, res, res < RESIDUAL_LIMIT, tuple(method))

@@ -154,17 +154,17 @@ def _best_host(hosts: list[Mapping[str, Any]]) -> Mapping[str, Any]:
     return max(hosts, key=score)
 
 
-def model_from_screen(source: str | Path | Mapping[str, Any], products: Sequence[str] = ("CO", "HCOOH"),
+def model_from_screen(result: str | Path | Mapping[str, Any], products: Sequence[str] = ("CO", "HCOOH"),
                       host: str | None = None, **kwargs: Any) -> MicrokineticModel:
     """Model from a ``nanocat screen --json`` result (file or parsed JSON): one host's free energies, Scheme 1."""
-    where = str(source) if isinstance(source, str | Path) else "screen result"
-    if isinstance(source, str | Path):
+    where = str(result) if isinstance(result, str | Path) else str(kwargs.get("source", "screen result"))
+    if isinstance(result, str | Path):
         try:
-            data = json.loads(Path(source).read_text(encoding="utf-8"))
+            data = json.loads(Path(result).read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
-            raise InputError(f"{source}: cannot read a screen result ({exc})") from None
+            raise InputError(f"{result}: cannot read a screen result ({exc})") from None
     else:
-        data = source
+        data = result
     if not is_screen_result(data) or not data["hosts"]:
         raise InputError(f"{where}: not a 'nanocat screen --json' result (no 'hosts')")
     hosts = data["hosts"]
@@ -182,7 +182,7 @@ def model_from_screen(source: str | Path | Mapping[str, Any], products: Sequence
     usable = [p for p in products if _has_route(fe, p)]
     if not usable:
         raise InputError(f"{where}: host {picked.get('name')!r} has no complete route to any of {list(products)}")
-    kwargs.setdefault("source", f"{where} (host {picked.get('name')})")
+    kwargs["source"] = f"{where} (host {picked.get('name')})"
     return model_from_free_energies(fe, usable, **kwargs)
 
 

@@ -9,6 +9,7 @@ file take their tabulated ΔfG° (nanocat.thermo's EnergyResolver).
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from nanocat.thermo.che import FormationEnergies
 from nanocat.thermo.diagram import EnergyResolver
 
 HER_LABELS = ("Volmer", "Heyrovsky", "Tafel")
+log = logging.getLogger(__name__)
 
 
 def grammar_token(species: Species | str, site: str = "t") -> str:
@@ -141,7 +143,9 @@ def model_from_energies_file(path: str | Path, mechanism: str | Path | Sequence[
 
 
 def is_screen_result(data: Any) -> bool:
-    """True for the JSON document ``nanocat screen --json`` writes (hosts with free-energy analyses)."""
+    """True for what ``nanocat screen`` writes: one result (``--json``) or a list of them (``results.json``)."""
+    if isinstance(data, list):
+        return bool(data) and all(is_screen_result(d) for d in data)
     return isinstance(data, Mapping) and isinstance(data.get("hosts"), list) and "rows" in data
 
 
@@ -165,9 +169,11 @@ def model_from_screen(result: str | Path | Mapping[str, Any], products: Sequence
             raise InputError(f"{result}: cannot read a screen result ({exc})") from None
     else:
         data = result
-    if not is_screen_result(data) or not data["hosts"]:
-        raise InputError(f"{where}: not a 'nanocat screen --json' result (no 'hosts')")
-    hosts = data["hosts"]
+    if not is_screen_result(data):
+        raise InputError(f"{where}: not a 'nanocat screen' result (no 'hosts')")
+    hosts = [h for d in (data if isinstance(data, list) else [data]) for h in d["hosts"]]
+    if not hosts:
+        raise InputError(f"{where}: the screen result has no hosts")
     if host is not None:
         chosen = [h for h in hosts if h.get("name") == host]
         if not chosen:
@@ -180,8 +186,12 @@ def model_from_screen(result: str | Path | Mapping[str, Any], products: Sequence
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(f"{where}: host {picked.get('name')!r} has no free energies ({exc})") from None
     usable = [p for p in products if _has_route(fe, p)]
-    if not usable:
-        raise InputError(f"{where}: host {picked.get('name')!r} has no complete route to any of {list(products)}")
+    if not usable and fe.get("H*") is None:
+        raise InputError(f"{where}: host {picked.get('name')!r} has no complete route to any of {list(products)} "
+                         "and no H*")
+    if len(usable) < len(products):
+        log.warning("%s: no complete route to %s on host %s: left out of the model", where,
+                    ", ".join(p for p in products if p not in usable), picked.get("name"))
     kwargs["source"] = f"{where} (host {picked.get('name')})"
     return model_from_free_energies(fe, usable, **kwargs)
 

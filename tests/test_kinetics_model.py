@@ -211,3 +211,16 @@ def test_bad_input_names_the_problem(exprs: list[str], energies: dict, kwargs: d
     with pytest.raises(InputError, match=match) as info:
         MicrokineticModel.from_expressions(exprs, energies, source="my.mkm", **kwargs)
     assert "my.mkm" in str(info.value)
+
+
+def test_default_barrier_applies_to_electrochemical_steps_only() -> None:
+    explicit = MicrokineticModel.from_expressions(
+        ["CO_g + *_t <-> CO_t", "*_t + pe_g <-> H_t; Ea=0.6", "H_t + pe_g <-> H2_g + *_t; Ea=0.6"],
+        {"CO_g": 0.0, "CO_t": -0.1, "H_t": 0.1, "H2_g": 0.0})
+    default = MicrokineticModel.from_expressions(
+        ["CO_g + *_t <-> CO_t", "*_t + pe_g <-> H_t", "H_t + pe_g <-> H2_g + *_t"],
+        {"CO_g": 0.0, "CO_t": -0.1, "H_t": 0.1, "H2_g": 0.0}, default_barrier_eV=0.6)
+    u = np.array([-0.7, -0.2])
+    G = explicit.energy_matrix(2)
+    assert np.array_equal(explicit.barriers(G, u)[0], default.barriers(G, u)[0])
+    assert default.barriers(G, u)[0][:, 0].max() == 0.0  # CO adsorption (chemical, downhill) keeps max(0, dG)

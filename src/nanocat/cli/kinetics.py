@@ -46,6 +46,8 @@ def _load_model(model: Path, mechanism: str | None, surface: str | None, host: s
             margs["pH"] = kwargs["pH"]
         if kwargs.get("scale") is not None:
             margs["scale"] = kwargs["scale"]
+        if kwargs.get("default_barrier_eV") is not None:
+            margs["default_barrier_eV"] = kwargs["default_barrier_eV"]
         return MicrokineticModel.from_expressions(**margs), defaults
     extra = {k: v for k, v in kwargs.items() if v is not None and k != "scale"}
     if model.suffix.lower() == ".json":
@@ -71,6 +73,8 @@ def _kinetics(
     ph: float = typer.Option(None, "--ph", help="pH (matters on the SHE scale; default the model's, else 0)."),
     scale: str = typer.Option(None, "--scale", help="Potential scale of a .mkm model: RHE or SHE."),
     beta: float = typer.Option(None, "--beta", help="Default transfer coefficient (0-1; default 0.5)."),
+    barrier: float = typer.Option(None, "--barrier", help="Barrier at 0 V (eV) of every electrochemical step "
+                                                          "given none (default: thermodynamic limit, max(0, dG))."),
     surface: str = typer.Option(None, "--surface", help="Surface to read from a CatMAP energy table."),
     host: str = typer.Option(None, "--host", help="Host of a screen result (default: best CO2RR host)."),
     rate_control: bool = typer.Option(False, "--rate-control", help="Also compute degrees of rate control and "
@@ -83,7 +87,8 @@ def _kinetics(
 
     from nanocat.errors import InputError
 
-    m, defaults = _load_model(model, mechanism, surface, host, {"pH": ph, "beta": beta, "scale": scale})
+    m, defaults = _load_model(model, mechanism, surface, host, {"pH": ph, "beta": beta, "scale": scale,
+                                                                    "default_barrier_eV": barrier})
     lo, hi = _range(potential_range) if potential_range else (defaults.get("potential_range_V") or (-1.5, 0.0))
     n = points if points is not None else (defaults.get("points") or 61)
     if n < 1:

@@ -103,6 +103,7 @@ class MicrokineticModel:
         source: str = "<expressions>",
         products: Mapping[str, int] | Sequence[str] | None = None,
         barriers_eV: Mapping[Any, float] | None = None,
+        default_barrier_eV: float | None = None,
     ) -> MicrokineticModel:
         """Build a model from reaction expressions (CatMAP grammar) and free energies (eV at U = 0 on ``scale``).
 
@@ -111,7 +112,8 @@ class MicrokineticModel:
         ``prefactors_per_s``: per expression (index, label or text) -> A (default k_B T / h); ``beta``: default
         transfer coefficient; ``site_density_per_cm2``: for mA cm⁻² (default Cu(111), 1.77e15 cm⁻²);
         ``products``: gas tokens (or names) counted as products, or {name: electrons} (default every gas
-        C_xH_yO_z needing electrons from CO2, e.g. CO, H2, HCOOH); ``barriers_eV``: Ea at U0 per expression.
+        C_xH_yO_z needing electrons from CO2, e.g. CO, H2, HCOOH); ``barriers_eV``: Ea at U0 per expression;
+        ``default_barrier_eV``: Ea at U0 of every electrochemical step given no barrier (else max(0, dG)).
         """
         sites = dict(sites) if sites is not None else {"t": 1.0}
         n_sites = dict(n_sites or {})
@@ -138,7 +140,7 @@ class MicrokineticModel:
                 raise InputError(f"{source}: n_sites of {token!r} must be a positive integer, got {n}")
         return _assemble(parsed, free_energies_eV, sites, n_sites, dict(pressures_bar or {}), float(temperature_K),
                          prefactors_per_s, float(beta), float(pH), scale, float(site_density_per_cm2), source,
-                         products, barriers_eV)
+                         products, barriers_eV, default_barrier_eV)
 
     @classmethod
     def from_free_energies(cls, fe: Any, products: Sequence[str] = ("CO", "HCOOH"), *, her: bool = True,
@@ -258,7 +260,7 @@ def _assemble(parsed: list[tuple[int, Expression]], energies: Mapping[str, float
               n_sites: dict[str, int], pressures: dict[str, float], T: float, prefactors: Mapping[Any, float] | None,
               beta: float, pH: float, scale: Literal["RHE", "SHE"], site_density: float, source: str,
               products: Mapping[str, int] | Sequence[str] | None,
-              barriers: Mapping[Any, float] | None) -> MicrokineticModel:
+              barriers: Mapping[Any, float] | None, default_barrier: float | None = None) -> MicrokineticModel:
     """Arrays of the model from parsed expressions, in a canonical order (sorted species, sorted steps)."""
     # steps in canonical order so the arithmetic (and so the answer) never depends on how they were listed
     parsed = sorted(parsed, key=lambda ie: (ie[1].equation, ie[0]))
@@ -342,6 +344,8 @@ def _assemble(parsed: list[tuple[int, Expression]], energies: Mapping[str, float
             mode[m], Ea[m] = 2, float(e.Ea_eV if e.Ea_eV is not None else given)
         elif e.bep is not None:
             mode[m], (bep_a[m], bep_b[m]) = 3, e.bep
+        elif default_barrier is not None and n_e[m] != 0:
+            mode[m], Ea[m] = 2, float(default_barrier)
         A = _lookup(prefactors, i, e)
         if A is not None and not (math.isfinite(float(A)) and float(A) > 0):
             raise InputError(f"{source}: prefactor of expression {i} must be positive, got {A}")

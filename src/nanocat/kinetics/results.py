@@ -62,7 +62,7 @@ def tafel_slopes(potential_V: np.ndarray, j: np.ndarray) -> np.ndarray:
     """Tafel slope |dU / d log10|j|| (mV dec⁻¹) along a polarisation curve; NaN where undefined."""
     if len(potential_V) < 2:
         return np.full(np.shape(j), np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         logj = np.log10(np.abs(j))
         slope = np.gradient(logj, potential_V, axis=0)
         out = 1e3 / np.abs(slope)

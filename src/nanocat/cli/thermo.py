@@ -40,13 +40,20 @@ def _fed(
     corrections: str = typer.Option("peterson2010", "--corrections", help="Preset for electronic energies."),
     surface: str = typer.Option(None, "--surface", help="Surface to read from a CatMAP table."),
     plot: Path = typer.Option(None, "--plot", help="Write the free-energy diagram to this PNG/PDF/SVG."),
+    strict: bool = typer.Option(False, "--strict", help="Refuse species no reaction step uses (exit 2)."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
 ) -> None:
     """Free-energy diagrams: limiting potential and potential-determining step per product, HER, selectivity."""
+    from nanocat.errors import InputError
     from nanocat.thermo import analyze, load_energies, plot_diagram
 
     fe = load_energies(energies, corrections=corrections, surface=surface)
     an = analyze(fe, potential, product or None)
+    if an.ignored_species:
+        listed = ", ".join(an.ignored_species)
+        if strict:
+            raise InputError(f"{energies}: species not in the reaction network: {listed} (--strict)")
+        typer.echo(f"warning: {energies}: ignored species not in the reaction network: {listed}", err=True)
     figure = plot_diagram(an, plot, products=product or None, potential_V_RHE=potential) if plot else None
     if json_out:
         doc = an.as_dict()

@@ -1,1 +1,6 @@
-"""Microkinetic models (planned, wave 2): nothing here yet, on purpose."""
+"""nanocat.kinetics: mean-field microkinetics from free energies to TOF, FE, partial currents and Tafel slopes."""
+
+from nanocat.kinetics.model import SITE_DENSITY_CU111_PER_CM2, MicrokineticModel
+from nanocat.kinetics.results import KineticsMap, KineticsResult
+
+__all__ = ["SITE_DENSITY_CU111_PER_CM2", "KineticsMap", "KineticsResult", "MicrokineticModel"]

@@ -28,6 +28,7 @@ class FreeEnergyAnalysis:
     selectivity: Sequence[SelectivityCall]
     energies: FormationEnergies
     nanocat_version: str = field(default=__version__)
+    ignored_species: tuple[str, ...] = ()
 
     @property
     def method(self) -> str:
@@ -50,7 +51,7 @@ class FreeEnergyAnalysis:
                 "corrections": self.energies.corrections,
                 "products": [r.as_dict() for r in self.products.values()], "her": self.her.as_dict(),
                 "selectivity": [c.as_dict() for c in self.selectivity], "energies": self.energies.as_dict(),
-                "nanocat_version": self.nanocat_version}
+                "ignored_species": list(self.ignored_species), "nanocat_version": self.nanocat_version}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> FreeEnergyAnalysis:
@@ -58,7 +59,7 @@ class FreeEnergyAnalysis:
         products = [ProductResult.from_dict(p) for p in d["products"]]
         return cls(float(d["potential_V_RHE"]), {p.product: p for p in products}, ProductResult.from_dict(d["her"]),
                    [SelectivityCall.from_dict(c) for c in d["selectivity"]], FormationEnergies.from_dict(d["energies"]),
-                   str(d.get("nanocat_version", __version__)))
+                   str(d.get("nanocat_version", __version__)), tuple(d.get("ignored_species", ())))
 
 
 def analyze(fe: FormationEnergies, potential_V_RHE: float = 0.0, products: Sequence[str] | None = None,
@@ -76,4 +77,16 @@ def analyze(fe: FormationEnergies, potential_V_RHE: float = 0.0, products: Seque
         results[r.product] = r
     her = analyze_product(fe, "H2(g)", u, network)
     calls = selectivity_calls(EnergyResolver(fe), u)
-    return FreeEnergyAnalysis(u, results, her, calls, fe)
+    return FreeEnergyAnalysis(u, results, her, calls, fe, ignored_species=tuple(unknown_species(fe, network)))
+
+
+def unknown_species(fe: FormationEnergies, network: ReactionNetwork | None = None) -> list[str]:
+    """Species with an energy that no step of the network uses (so no diagram can use them), sorted.
+
+    The reference molecules needed to build formation energies (CO2(g), H2(g), H2O(g), H2O(l)) are not listed.
+    """
+    from nanocat.chem.network import default_network
+    from nanocat.thermo.che import REFERENCE_SPECIES, REQUIRED_GASES
+
+    known = {s.name for s in (network or default_network()).species} | set(REFERENCE_SPECIES) | set(REQUIRED_GASES)
+    return sorted(set(fe.G_eV) - known)

@@ -19,7 +19,8 @@ from typing import Any, Literal
 import numpy as np
 
 from nanocat.errors import InputError
-from nanocat.kinetics.catmap_energy import IDEAL_GAS_PARAMS, free_energies
+from nanocat.kinetics.catmap_energy import (ADSORBATE_MODES, ECHEM_MODES, GAS_MODES, IDEAL_GAS_PARAMS,
+                                            free_energies)
 from nanocat.kinetics.catmap_rxn import (ECHEM_GASES, GAS_SITE, CatMAPStep, check_balance, parse_expression,
                                          species_site)
 from nanocat.kinetics.catmap_syntax import read_assignments
@@ -174,8 +175,14 @@ class CatMAPSetup:
         T = temperature_K if temperature_K is not None else self.temperature_K
         if T is None or T <= 0:
             raise InputError(f"{self.path}: no temperature (set 'temperature' or a fixed 'temperature' descriptor)")
+        for attr, allowed in (("gas_thermo_mode", GAS_MODES), ("adsorbate_thermo_mode", ADSORBATE_MODES),
+                              ("electrochemical_thermo_mode", ECHEM_MODES)):
+            if getattr(self, attr) not in allowed:
+                raise InputError(f"{self._where(attr)}: {attr} {getattr(self, attr)!r} is not supported by nanocat "
+                                 f"(supported: {', '.join(allowed)})")
+        surface = self._surface(surface)
         table, rows = self._table()
-        return free_energies(self, self._surface(surface), float(T), table, rows)
+        return free_energies(self, surface, float(T), table, rows)
 
     def to_model_kwargs(self, surface: str | None = None, temperature_K: float | None = None) -> dict[str, Any]:
         """Keyword arguments of ``MicrokineticModel.from_expressions`` for one surface (see docs/catmap.md)."""

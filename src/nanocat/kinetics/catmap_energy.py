@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -150,11 +149,6 @@ def _adsorbate_term(setup: CatMAPSetup, key: str, freqs: list[float], T: float) 
 def free_energies(setup: CatMAPSetup, surface: str, T: float, table: Path,
                   rows: tuple[CatMAPRow, ...]) -> dict[str, float]:
     """G (eV) of every species/TS of the network on ``surface`` at ``T`` (K), 0 V on the setup's scale."""
-    for attr, allowed in (("gas_thermo_mode", GAS_MODES), ("adsorbate_thermo_mode", ADSORBATE_MODES),
-                          ("electrochemical_thermo_mode", ECHEM_MODES)):
-        if getattr(setup, attr) not in allowed:
-            raise InputError(f"{setup._where(attr)}: {attr} {getattr(setup, attr)!r} is not supported by nanocat "
-                             f"(supported: {', '.join(allowed)})")
     keys = [k for k in setup.species if k not in ECHEM_GASES and not k.startswith("echemTS-")]
     echem = [k for k in setup.species if k in ("H_g", "OH_g")]
     if echem:  # CatMAP builds the proton/hydroxide from H2 and H2O (_get_echem_corrections)

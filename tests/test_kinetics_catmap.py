@@ -283,3 +283,43 @@ def test_real_catmap_table_rows_load_in_fed(capsys: pytest.CaptureFixture[str]) 
     assert main(["fed", str(DATA / "CO2R_energies.txt"), "--surface", "Au", "--json", "--product", "CO"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out
+
+
+ECHEM_TABLE = HEAD + ("None\tgas\tH2\t0.0\t[4161.0]\tx\n"
+                      "None\tgas\tH2O\t0.0\t[3657.0, 1595.0, 3756.0]\tx\n"
+                      "None\tgas\tCO2\t-0.4\t[1333.0, 667.0, 667.0, 2349.0]\tx\n"
+                      "None\tgas\tCO\t0.0\t[2143.0]\tx\n"
+                      "Au\t211\tH\t0.2\t[1100.0, 800.0, 650.0]\tx\n"
+                      "Au\t211\tCOOH\t-0.7\t[]\tx\n"
+                      "Au\t211\tCO\t-0.1\t[]\tx\n")
+ECHEM_MKM = ("rxn_expressions = [\n    'H2O_g + ele_g + *_s <-> H_s + OH_g',\n"
+             "    'CO2_g + *_s + pe_g -> ^0.30eV_s -> COOH_s; beta=0.4',\n"
+             "    'COOH_s + pe_g <-> CO_s + H2O_g',\n]\n"
+             "surface_names = ['Au']\ntemperature = 298.15\npH = 13\n"
+             "species_definitions = {'s': {'site_names': ['211'], 'total': 1.0}}\ninput_file = 'e.txt'\n")
+
+
+def test_echem_pseudo_species_and_barrier_token(tmp_path: Path) -> None:
+    """OH_g = G(H2O) - G(H2)/2 and CatMAP's '^Ea_site' electrochemical TS (generate_echem_TS_energies at 0 V)."""
+    setup = read_mkm(write(tmp_path, ECHEM_MKM, ECHEM_TABLE))
+    assert setup.scale == "SHE"  # ele_g/OH_g: CatMAP's pH-dependent proton
+    G = setup.free_energies_eV()
+    g_h2, g_h2o = ideal_gas_G("H2", [4161], "linear", 2), ideal_gas_G("H2O", [3657, 1595, 3756], "nonlinear", 2)
+    assert G["OH_g"] == pytest.approx(g_h2o - 0.5 * g_h2, abs=1e-6)
+    assert "H2_g" not in G and "H_g" not in G  # only species of the network
+    assert setup.steps[1].expression() == "CO2_g + *_s + pe_g <-> echemTS-1_s <-> COOH_s; beta=0.4"
+    g_is, g_fs = G["CO2_g"] + G["pe_g"], G["COOH_s"]
+    assert G["echemTS-1_s"] == pytest.approx(g_fs + 0.30 + (1 - 0.4) * (g_is - g_fs))
+    assert G["COOH_s"] == -0.7  # harmonic_adsorbate without frequencies: 0 correction, as CatMAP
+
+
+@pytest.mark.parametrize(("lines", "co_s", "co_g"), [
+    ("gas_thermo_mode = 'frozen_gas'\nadsorbate_thermo_mode = 'frozen_adsorbate'\n", -0.1, 0.0),
+    ("gas_thermo_mode = 'zero_point_gas'\nadsorbate_thermo_mode = 'zero_point_adsorbate'\n",
+     -0.1 + 0.5 * 2650.0 * 1.239842e-4, 0.5 * 2143.0 * 1.239842e-4),
+    ("gas_thermo_mode = 'fixed_entropy_gas'\nelectrochemical_thermo_mode = 'hbond_electrochemical'\n",
+     -0.1 + harmonic_F([2000, 350, 300], 300.0) - 0.10, 0.5 * 2143.0 * 1.239842e-4 - 300 * 0.002),
+])
+def test_other_thermo_modes(tmp_path: Path, lines: str, co_s: float, co_g: float) -> None:
+    G = read_mkm(write(tmp_path, GOOD_MKM + lines, GOOD_TABLE)).free_energies_eV()
+    assert G["CO_s"] == pytest.approx(co_s, abs=1e-6) and G["CO_g"] == pytest.approx(co_g, abs=1e-6)

@@ -333,6 +333,15 @@ def read_mkm(path: str | Path) -> CatMAPSetup:
     if input_file is not None and not isinstance(input_file, str):
         raise InputError(f"{where('input_file')}: input_file must be a file name")
     pl = values.get("prefactor_list")
+    surfaces = values.get("surface_names", [])
+    if not isinstance(surfaces, (list, tuple)) or not all(isinstance(x, str) for x in surfaces):
+        raise InputError(f"{where('surface_names')}: surface_names must be a list of names")
+    est = values.get("estimate_frequencies", 1)
+    if isinstance(est, bool):
+        est = int(est)
+    if not isinstance(est, int) or est not in (0, 1):
+        raise InputError(f"{where('estimate_frequencies')}: estimate_frequencies {est!r}: nanocat supports 0 "
+                         "(no estimate) and 1 (CatMAP's default: the species' frequencies from other sites)")
     igp = dict(IDEAL_GAS_PARAMS)
     for k, v in dict(values.get("ideal_gas_params", {})).items():
         if not (isinstance(v, (list, tuple)) and len(v) >= 3):
@@ -344,13 +353,13 @@ def read_mkm(path: str | Path) -> CatMAPSetup:
         modes[key] = str(values.get(key, default))
     return CatMAPSetup(
         path=str(p), rxn_expressions=tuple(exprs), steps=tuple(steps), species_definitions=defs,
-        surface_names=tuple(str(s) for s in values.get("surface_names", ())), descriptor_names=names,
+        surface_names=tuple(surfaces), descriptor_names=names,
         descriptor_ranges=desc_ranges, resolution=tuple(res) if isinstance(res, (list, tuple)) else res,
         temperature=temperature, pH=_number(values, "pH", where("pH"), 0.0) or 0.0,
         potential_reference_scale=scale, voltage=_number(values, "voltage", where("voltage"), None),
         beta=float(beta), prefactor_list=tuple(pl) if isinstance(pl, (list, tuple)) else None,
         input_file=str((p.parent / input_file).resolve()) if input_file else None, ideal_gas_params=igp,
-        estimate_frequencies=int(values.get("estimate_frequencies", 1)),
+        estimate_frequencies=est,
         frequency_surface_names=tuple(values.get("frequency_surface_names") or ()),
         extra={k: v for k, v in values.items() if k not in _KNOWN}, lines=lines, **modes)
 

@@ -323,3 +323,16 @@ def test_echem_pseudo_species_and_barrier_token(tmp_path: Path) -> None:
 def test_other_thermo_modes(tmp_path: Path, lines: str, co_s: float, co_g: float) -> None:
     G = read_mkm(write(tmp_path, GOOD_MKM + lines, GOOD_TABLE)).free_energies_eV()
     assert G["CO_s"] == pytest.approx(co_s, abs=1e-6) and G["CO_g"] == pytest.approx(co_g, abs=1e-6)
+
+
+def test_thermal_term_and_row_records_round_trip() -> None:
+    from nanocat.thermo.corrections import Correction, adsorbate_correction
+    from nanocat.thermo.io import CatMAPRow
+
+    plain, full = adsorbate_correction(H_CM), adsorbate_correction(H_CM, thermal=True)
+    assert plain.thermal_eV == 0.0 and full.thermal_eV > 0
+    assert full.total_eV == pytest.approx(harmonic_F(H_CM))  # ZPE + ∫Cv dT − TS = Helmholtz energy
+    assert Correction.from_dict(full.as_dict()) == full
+    row = read_catmap_table(DATA / "HER_energies.txt")[2]
+    assert (row.surface_name, row.species_name, row.frequencies_cm) == ("Pt", "H", tuple(H_CM))
+    assert CatMAPRow.from_dict(json.loads(json.dumps(row.as_dict()))) == row

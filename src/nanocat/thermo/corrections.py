@@ -45,28 +45,32 @@ _GAS_SRC = ("IdealGasThermo (ASE) at 298.15 K from experimental fundamentals (Sh
 
 @dataclass(frozen=True)
 class Correction:
-    """Terms added to an electronic energy to get G at 298.15 K, eV: ZPE − TS + solvation + gas_fix."""
+    """Terms added to an electronic energy to get G, eV: ZPE + thermal − TS + solvation + gas_fix."""
 
     zpe_eV: float = 0.0
     ts_eV: float = 0.0
     solvation_eV: float = 0.0
     gas_fix_eV: float = 0.0
     source: str = ""
+    #: Heat-capacity term from 0 K to T (∫Cp dT for gases, ∫Cv dT for adsorbates), eV. Zero in the Peterson
+    #: presets (their ZPE/TS tables leave it out); CatMAP's ideal_gas / harmonic_adsorbate modes include it.
+    thermal_eV: float = 0.0
 
     @property
     def total_eV(self) -> float:
-        """ZPE − TS + solvation + gas correction, eV."""
-        return self.zpe_eV - self.ts_eV + self.solvation_eV + self.gas_fix_eV
+        """ZPE + thermal − TS + solvation + gas correction, eV."""
+        return self.zpe_eV + self.thermal_eV - self.ts_eV + self.solvation_eV + self.gas_fix_eV
 
     def as_dict(self) -> dict[str, Any]:
         """Plain record of the terms (eV) and their source."""
         return {"zpe_eV": self.zpe_eV, "ts_eV": self.ts_eV, "solvation_eV": self.solvation_eV,
-                "gas_fix_eV": self.gas_fix_eV, "source": self.source}
+                "gas_fix_eV": self.gas_fix_eV, "source": self.source, "thermal_eV": self.thermal_eV}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Correction:
         """Rebuild from :meth:`as_dict` output."""
-        return cls(**{k: data[k] for k in ("zpe_eV", "ts_eV", "solvation_eV", "gas_fix_eV", "source") if k in data})
+        keys = ("zpe_eV", "ts_eV", "solvation_eV", "gas_fix_eV", "source", "thermal_eV")
+        return cls(**{k: data[k] for k in keys if k in data})
 
 
 @dataclass(frozen=True)
@@ -113,8 +117,13 @@ class CorrectionSet:
 
 
 def adsorbate_correction(frequencies_cm: Sequence[float], temperature_K: float = T_K,
-                         source: str = "HarmonicThermo (ASE) from user frequencies") -> Correction:
-    """ZPE and TS (eV) of an adsorbate from its vibrational frequencies (cm-1) with HarmonicThermo."""
+                         source: str = "HarmonicThermo (ASE) from user frequencies",
+                         thermal: bool = False) -> Correction:
+    """ZPE and TS (eV) of an adsorbate from its vibrational frequencies (cm-1) with HarmonicThermo.
+
+    ``thermal=True`` also fills ``thermal_eV`` = ∫Cv dT (0 K -> T), so that ``total_eV`` is the Helmholtz
+    energy U − TS of the harmonic modes, as CatMAP's ``harmonic_adsorbate`` mode uses it.
+    """
     from ase.thermochemistry import HarmonicThermo
     from ase.units import invcm
 
@@ -122,14 +131,20 @@ def adsorbate_correction(frequencies_cm: Sequence[float], temperature_K: float =
     if freqs.size == 0 or np.any(freqs <= 0):
         raise EnergyInputError("adsorbate frequencies must be positive numbers in cm-1 (drop imaginary modes)")
     thermo = HarmonicThermo(freqs * invcm)
-    return Correction(zpe_eV=float(thermo.get_ZPE_correction()),
-                      ts_eV=float(temperature_K * thermo.get_entropy(temperature_K, verbose=False)), source=source)
+    zpe = float(thermo.get_ZPE_correction())
+    heat = float(thermo.get_internal_energy(temperature_K, verbose=False)) - zpe if thermal else 0.0
+    return Correction(zpe_eV=zpe, ts_eV=float(temperature_K * thermo.get_entropy(temperature_K, verbose=False)),
+                      source=source, thermal_eV=heat)
 
 
 def gas_correction(formula: str, frequencies_cm: Sequence[float], geometry: str, symmetry_number: int,
                    spin: float = 0.0, pressure_Pa: float = P_STANDARD_PA, temperature_K: float = T_K,
-                   source: str = _GAS_SRC) -> Correction:
-    """ZPE and TS (eV) of an ideal gas with IdealGasThermo; ``formula`` names an ASE G2 molecule."""
+                   source: str = _GAS_SRC, thermal: bool = False) -> Correction:
+    """ZPE and TS (eV) of an ideal gas with IdealGasThermo; ``formula`` names an ASE G2 molecule.
+
+    ``thermal=True`` also fills ``thermal_eV`` = ∫Cp dT (0 K -> T), so that ``total_eV`` is H − TS as
+    CatMAP's ``ideal_gas`` mode computes it.
+    """
     from ase.build import molecule
     from ase.thermochemistry import IdealGasThermo
     from ase.units import invcm
@@ -138,11 +153,16 @@ def gas_correction(formula: str, frequencies_cm: Sequence[float], geometry: str,
         atoms = molecule(formula)
     except KeyError:
         raise EnergyInputError(f"no built-in geometry for {formula!r}: pass a molecule ASE's G2 set knows") from None
-    thermo = IdealGasThermo(np.asarray(frequencies_cm, dtype=float) * invcm, geometry, atoms=atoms,
-                            symmetrynumber=symmetry_number, spin=spin)
-    return Correction(zpe_eV=float(thermo.get_ZPE_correction()),
+    try:
+        thermo = IdealGasThermo(np.asarray(frequencies_cm, dtype=float) * invcm, geometry, atoms=atoms,
+                                symmetrynumber=symmetry_number, spin=spin)
+    except ValueError as exc:  # too few modes for the geometry, imaginary modes
+        raise EnergyInputError(f"{formula}: {exc}".replace("\n", " ")) from None
+    zpe = float(thermo.get_ZPE_correction())
+    heat = float(thermo.get_enthalpy(temperature_K, verbose=False)) - zpe if thermal else 0.0
+    return Correction(zpe_eV=zpe,
                       ts_eV=float(temperature_K * thermo.get_entropy(temperature_K, pressure_Pa, verbose=False)),
-                      source=f"{source}, {pressure_Pa / 1e5:.3g} bar")
+                      source=f"{source}, {pressure_Pa / 1e5:.3g} bar", thermal_eV=heat)
 
 
 # Experimental fundamentals (cm-1), geometry, symmetry number; sources in the module docstring.

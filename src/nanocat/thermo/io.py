@@ -9,8 +9,8 @@ Accepted formats (chosen from the content, not the extension):
   ``method``, ``corrections``).
 - CatMAP's tab-separated energy table (``surface_name, site_name, species_name, formation_energy,
   frequencies, reference``; gases have site ``gas``). Frequencies given for an adsorbate replace the preset's
-  ZPE/TS (HarmonicThermo); transition states (names with ``-``) and the
-  pseudo-species ``pe``/``ele`` are skipped.
+  ZPE/TS (HarmonicThermo); transition states (names with ``-``), the pseudo-species ``pe``/``ele`` and
+  CatMAP's fictitious gases ``H``/``OH`` (proton, hydroxide) are skipped.
 """
 
 from __future__ import annotations
@@ -18,7 +18,10 @@ from __future__ import annotations
 import ast
 import csv
 import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from nanocat.chem.species import SpeciesError, parse_species
 from nanocat.errors import EnergyInputError
@@ -28,6 +31,9 @@ from nanocat.thermo.corrections import CorrectionSet, adsorbate_correction, get_
 log = logging.getLogger(__name__)
 CATMAP_COLUMNS = ("surface_name", "site_name", "species_name", "formation_energy")
 _CATMAP_PSEUDO = {"pe", "ele"}  # CatMAP's proton-electron pair and electron: the CHE handles them
+#: Gas rows CatMAP treats as fictitious electrochemical species, never as molecules (their free energies are set
+#: by CatMAP itself: catmap/thermodynamics/enthalpy_entropy.py, ``ideal_gas`` and ``_get_echem_corrections``).
+CATMAP_GAS_PSEUDO = frozenset({"pe", "ele", "H", "OH"})
 
 
 def _species(name: str, where: str) -> str:
@@ -103,24 +109,78 @@ def _read_yaml(path: Path, corrections: CorrectionSet | str, method: str | None)
         raise EnergyInputError(f"{path}: {exc}") from None
 
 
-def _read_catmap(path: Path, corrections: CorrectionSet | str, method: str | None,
-                 surface: str | None) -> FormationEnergies:
-    """CatMAP energy table: re-referenced to CO2/H2/H2O(l) with the table's own gas entries."""
+@dataclass(frozen=True)
+class CatMAPRow:
+    """One line of a CatMAP energy table (catmap/parsers/table_parser.py columns); energies eV, frequencies cm-1."""
+
+    line: int
+    surface_name: str
+    site_name: str
+    species_name: str
+    formation_energy_eV: float
+    frequencies_cm: tuple[float, ...]
+    reference: str = ""
+
+    @property
+    def is_gas(self) -> bool:
+        """True for gas-phase rows (CatMAP's site name ``gas``, surface ``None``)."""
+        return self.site_name == "gas"
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain record of the row."""
+        return {"line": self.line, "surface_name": self.surface_name, "site_name": self.site_name,
+                "species_name": self.species_name, "formation_energy_eV": self.formation_energy_eV,
+                "frequencies_cm": list(self.frequencies_cm), "reference": self.reference}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CatMAPRow:
+        """Rebuild from :meth:`as_dict` output."""
+        return cls(int(data["line"]), str(data["surface_name"]), str(data["site_name"]), str(data["species_name"]),
+                   float(data["formation_energy_eV"]), tuple(float(f) for f in data["frequencies_cm"]),
+                   str(data.get("reference", "")))
+
+
+def read_catmap_table(path: str | Path) -> tuple[CatMAPRow, ...]:
+    """Every row of a CatMAP tab-separated energy table; a malformed line raises EnergyInputError naming it.
+
+    Frequencies are read with ``ast.literal_eval`` (CatMAP itself ``eval``s them) and kept in cm-1.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise EnergyInputError(f"CatMAP energy table not found: {path}")
     lines = path.read_text(encoding="utf-8").splitlines()
+    if not lines:
+        raise EnergyInputError(f"{path}: empty CatMAP energy table")
     header = [h.strip() for h in lines[0].split("\t")]
     missing = [c for c in CATMAP_COLUMNS if c not in header]
     if missing:
         raise EnergyInputError(f"{path}, line 1: CatMAP table lacks column(s) {missing}")
     col = {h: i for i, h in enumerate(header)}
-    rows: list[tuple[int, dict[str, str]]] = []
+    rows: list[CatMAPRow] = []
     for lineno, line in enumerate(lines[1:], start=2):
         if not line.strip():
             continue
+        where = f"{path}, line {lineno}"
         fields = line.split("\t")
-        if len(fields) < len(CATMAP_COLUMNS):
-            raise EnergyInputError(f"{path}, line {lineno}: expected tab-separated fields {list(header)}")
-        rows.append((lineno, {h: (fields[i].strip() if i < len(fields) else "") for h, i in col.items()}))
-    surfaces = sorted({r["surface_name"] for _, r in rows if r["site_name"] != "gas"})
+        if len(fields) < max(col[c] for c in CATMAP_COLUMNS) + 1:
+            raise EnergyInputError(f"{where}: expected tab-separated fields {list(header)}, got {len(fields)}")
+        r = {h: (fields[i].strip() if i < len(fields) else "") for h, i in col.items()}
+        energy = _check_number(r["formation_energy"], f"{where}, field 'formation_energy'")
+        freqs_text = r.get("frequencies", "") or "[]"
+        try:
+            freqs = tuple(float(f) for f in ast.literal_eval(freqs_text))
+        except (ValueError, SyntaxError, TypeError):
+            raise EnergyInputError(f"{where}, field 'frequencies': {freqs_text!r} is not a list of numbers") from None
+        rows.append(CatMAPRow(lineno, r["surface_name"], r["site_name"], r["species_name"], energy, freqs,
+                              r.get("reference", "")))
+    return tuple(rows)
+
+
+def _read_catmap(path: Path, corrections: CorrectionSet | str, method: str | None,
+                 surface: str | None) -> FormationEnergies:
+    """CatMAP energy table: re-referenced to CO2/H2/H2O(l) with the table's own gas entries."""
+    rows = read_catmap_table(path)
+    surfaces = sorted({r.surface_name for r in rows if not r.is_gas})
     if surface is None:
         if len(surfaces) > 1:
             raise EnergyInputError(f"{path}: several surfaces {surfaces}; choose one with surface=")
@@ -131,28 +191,26 @@ def _read_catmap(path: Path, corrections: CorrectionSet | str, method: str | Non
     gas: dict[str, float] = {}
     ads: dict[str, float] = {}
     extra = {}
-    for lineno, r in rows:
-        where = f"{path}, line {lineno}"
-        name = r["species_name"]
-        if "-" in name or name in _CATMAP_PSEUDO:
+    for r in rows:
+        where = f"{path}, line {r.line}"
+        name = r.species_name
+        if "-" in name or name in _CATMAP_PSEUDO or (r.is_gas and name in CATMAP_GAS_PSEUDO):
             log.info("%s: skipping %s (transition state or CatMAP pseudo-species)", where, name)
             continue
-        energy = _check_number(r["formation_energy"], f"{where}, field 'formation_energy'")
-        if r["site_name"] == "gas":
-            gas[_species(f"{name}(g)", where)] = energy
+        if r.is_gas:
+            gas[_species(f"{name}(g)", where)] = r.formation_energy_eV
             continue
-        if r["surface_name"] != surface:
+        if r.surface_name != surface:
             continue
         key = _species(f"{name}*", where)
-        ads[key] = energy
-        freqs_text = r.get("frequencies", "") or "[]"
-        try:
-            freqs = [float(f) for f in ast.literal_eval(freqs_text)]
-        except (ValueError, SyntaxError, TypeError):
-            raise EnergyInputError(f"{where}, field 'frequencies': {freqs_text!r} is not a list of numbers") from None
-        if freqs:
+        ads[key] = r.formation_energy_eV
+        if r.frequencies_cm:
             base = cs.corrections.get(key)
-            corr = adsorbate_correction(freqs, source=f"HarmonicThermo (ASE) from {path} frequencies")
+            try:
+                corr = adsorbate_correction(r.frequencies_cm,
+                                            source=f"HarmonicThermo (ASE) from {path} frequencies")
+            except EnergyInputError as exc:
+                raise EnergyInputError(f"{where}, field 'frequencies': {exc}") from None
             if base is not None:
                 corr = type(corr)(corr.zpe_eV, corr.ts_eV, base.solvation_eV, 0.0, f"{corr.source}; {base.source}")
             extra[key] = corr

@@ -33,12 +33,10 @@ def _load_model(model: Path, mechanism: str | None, surface: str | None, host: s
         raise InputError(f"model file not found: {model}")
     defaults: dict[str, Any] = {}
     if model.suffix.lower() == ".mkm":
-        try:
-            from nanocat.kinetics.catmap import read_mkm
-        except ImportError:
-            raise InputError("CatMAP support not installed in this build") from None
+        from nanocat.kinetics.catmap import read_mkm
+
         setup = read_mkm(model)
-        margs = dict(setup.to_model_kwargs())
+        margs = dict(setup.to_model_kwargs(surface=surface))
         defaults = {"potential_range_V": getattr(setup, "potential_range_V", None),
                     "points": getattr(setup, "points", None), "pH": getattr(setup, "pH", None),
                     "scale": getattr(setup, "scale", None)}

@@ -154,9 +154,11 @@ def parse_expression(text: str, source: str = "<expressions>", index: int | None
         left, right = _side(parts[0], where), _side(parts[-1], where)
         ts = None
         if len(parts) == 3:
-            ts_side = _side(parts[1], where)
+            # CatMAP writes the sites a TS frees beside it ('H-H_s + *_s'); empty sites have G = 0 by convention
+            ts_side = [(t, n) for t, n in _side(parts[1], where) if not t.startswith("*_")]
             if len(ts_side) != 1 or ts_side[0][1] != 1:
-                raise InputError(f"{where}: the transition state must be one species, got {parts[1]!r}")
+                raise InputError(f"{where}: the transition state must be one species (plus empty sites), "
+                                 f"got {parts[1]!r}")
             ts = ts_side[0][0]
     except InputError as exc:
         msg = str(exc)
@@ -193,7 +195,9 @@ def check_balance(expr: Expression, n_sites: Mapping[str, int], where: str) -> N
             diff = {el: left[0][el] - other[0][el] for el in sorted(set(left[0]) | set(other[0]))
                     if left[0][el] != other[0][el]}
             problems.append(f"elements differ between left and {label} (left minus {label}: {diff})")
-        if left[1] != other[1]:
+        # a transition-state name such as CatMAP's 'H-ele_s' labels the complex being formed (elements are
+        # checked), not its net charge: the electron is mid-transfer, so only the end states must balance charge
+        if label == "right" and left[1] != other[1]:
             problems.append(f"charge: {left[1]} on the left, {other[1]} on the {label}")
         if label == "right" and +left[2] != +other[2]:
             problems.append(f"sites: {dict(left[2])} on the left, {dict(other[2])} on the right")

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from nanocat._version import __version__
 from nanocat.chem.species import Species, SpeciesError, parse_species
-from nanocat.errors import EnergyInputError
+from nanocat.errors import EnergyInputError, InputError
 from nanocat.thermo.corrections import Correction, CorrectionSet, get_preset
 
 log = logging.getLogger(__name__)
@@ -33,14 +33,16 @@ def _check_species(name: str, where: str) -> Species:
         raise EnergyInputError(f"{where}: {exc}") from None
 
 
-def _check_number(value: Any, where: str) -> float:
-    """A finite float, else EnergyInputError naming where the value came from."""
+def check_number(value: Any, where: str, error: type[InputError] = EnergyInputError) -> float:
+    """A finite float (booleans refused), else ``error`` naming where the value came from."""
+    if isinstance(value, bool):
+        raise error(f"{where}: {value!r} is not a number")
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise EnergyInputError(f"{where}: {value!r} is not a number") from None
+        raise error(f"{where}: {value!r} is not a number") from None
     if not math.isfinite(number):
-        raise EnergyInputError(f"{where}: {value!r} is not a finite number")
+        raise error(f"{where}: {value!r} is not a finite number")
     return number
 
 
@@ -59,7 +61,7 @@ class FormationEnergies:
         """Validate every species name and value."""
         for name, value in self.G_eV.items():
             _check_species(name, "formation energies")
-            _check_number(value, f"formation energy of {name}")
+            check_number(value, f"formation energy of {name}")
 
     def get(self, name: str) -> float | None:
         """G_f of a species (0 for the references CO2(g), H2(g), H2O(l) and '*'), None when unknown."""
@@ -162,7 +164,7 @@ def formation_energies_from_electronic(
     missing_corrections : ``"error"`` (default) or ``"zero"`` for species the set has no ZPE/TS for.
     """
     cs = get_preset(corrections) if isinstance(corrections, str) else corrections
-    clean = _check_number(clean_eV, "clean catalyst energy")
+    clean = check_number(clean_eV, "clean catalyst energy")
     missing = [g for g in REQUIRED_GASES if g not in gas_eV]
     if missing:
         raise EnergyInputError(f"missing reference gas energies: {', '.join(missing)} (CO2(g), H2(g) and H2O(g) "
@@ -172,7 +174,7 @@ def formation_energies_from_electronic(
         sp = _check_species(name, "gas energies")
         if sp.phase != "g":
             raise EnergyInputError(f"gas energies: {name!r} must be a gas, written like 'CO(g)'")
-        gas[name] = _check_number(value, f"gas energy of {name}")
+        gas[name] = check_number(value, f"gas energy of {name}")
     sources: dict[str, str] = {}
     G_gas = {}
     for name, e in gas.items():
@@ -201,7 +203,7 @@ def formation_energies_from_electronic(
         if sp.phase != "ads":
             raise EnergyInputError(f"adsorbate energies: {name!r} must be an adsorbate, written like 'COOH*'")
         c = _correction(cs, name, missing_corrections)
-        e = _check_number(value, f"energy of {name}")
+        e = check_number(value, f"energy of {name}")
         shift, parent = _parent_shift(cs, name, shifts, gas)
         G_f[name] = formation(sp, e - clean + c.total_eV) + shift
         sources[name] = f"{method} E(cat+{sp.formula}) − E(cat) + {c.total_eV:+.3f} eV ({c.source})"

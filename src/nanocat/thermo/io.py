@@ -25,7 +25,7 @@ from typing import Any
 
 from nanocat.chem.species import SpeciesError, parse_species
 from nanocat.errors import EnergyInputError
-from nanocat.thermo.che import FormationEnergies, _check_number, formation_energies_from_electronic
+from nanocat.thermo.che import FormationEnergies, check_number, formation_energies_from_electronic
 from nanocat.thermo.corrections import CorrectionSet, adsorbate_correction, get_preset
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ def _read_csv(path: Path, corrections: CorrectionSet | str, method: str | None) 
         name = _species(row[0].strip(), where)
         if name in values:
             raise EnergyInputError(f"{where}: species {name!r} given twice")
-        values[name] = _check_number(row[1].strip(), f"{where}, field '{header[1]}'")
+        values[name] = check_number(row[1].strip(), f"{where}, field '{header[1]}'")
     if header[1] == "G_eV":
         return FormationEnergies(values, method or "unknown", "as given", {k: f"{path}" for k in values})
     return _from_electronic(values, str(path), corrections, method or "unknown")
@@ -95,7 +95,7 @@ def _read_yaml(path: Path, corrections: CorrectionSet | str, method: str | None)
         raise EnergyInputError(f"{path}: expected a mapping with 'G_eV' or 'clean_eV'/'adsorbed_eV'/'gas_eV'")
     meth = method or str(data.get("method", "unknown"))
     if "G_eV" in data:
-        values = {_species(str(k), f"{path}, G_eV"): _check_number(v, f"{path}, field 'G_eV.{k}'")
+        values = {_species(str(k), f"{path}, G_eV"): check_number(v, f"{path}, field 'G_eV.{k}'")
                   for k, v in (data["G_eV"] or {}).items()}
         return FormationEnergies(values, meth, "as given", {k: str(path) for k in values})
     for key in ("clean_eV", "adsorbed_eV", "gas_eV"):
@@ -165,7 +165,7 @@ def read_catmap_table(path: str | Path) -> tuple[CatMAPRow, ...]:
         if len(fields) < max(col[c] for c in CATMAP_COLUMNS) + 1:
             raise EnergyInputError(f"{where}: expected tab-separated fields {list(header)}, got {len(fields)}")
         r = {h: (fields[i].strip() if i < len(fields) else "") for h, i in col.items()}
-        energy = _check_number(r["formation_energy"], f"{where}, field 'formation_energy'")
+        energy = check_number(r["formation_energy"], f"{where}, field 'formation_energy'")
         freqs_text = r.get("frequencies", "") or "[]"
         try:
             freqs = tuple(float(f) for f in ast.literal_eval(freqs_text))

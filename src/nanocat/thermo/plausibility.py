@@ -29,7 +29,7 @@ from typing import Any
 
 from nanocat.chem.species import SpeciesError, parse_species
 from nanocat.errors import DataError, InputError
-from nanocat.thermo.che import FormationEnergies
+from nanocat.thermo.che import FormationEnergies, check_number
 
 __all__ = ["PlausibilityFlag", "PlausibilityWindows", "PlausibleWindow", "check_by_site", "check_formation_energies",
            "default_windows", "summarize_flags", "unchecked_species"]
@@ -41,15 +41,7 @@ _WINDOW_FIELDS = ("species", "metal", "values_eV", "margin_eV", "low_eV", "high_
 
 def _number(value: Any, where: str) -> float:
     """A finite float, else InputError naming ``where``."""
-    if isinstance(value, bool):
-        raise InputError(f"{where}: {value!r} is not a number")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{where}: {value!r} is not a number") from None
-    if not math.isfinite(number):
-        raise InputError(f"{where}: {value!r} is not a finite number")
-    return number
+    return check_number(value, where, InputError)
 
 
 def _metal(symbol: Any, where: str) -> str:

@@ -189,7 +189,7 @@ def test_settings_are_json_and_name_every_setting() -> None:
     assert settings["dispersion"] == "d3bj"
     assert settings["scf"] == "UKS"
     assert settings["smearing_fixed_spin"] is True
-    assert settings["threads"] == 1
+    assert "threads" not in settings  # never in a cache key: a screen's parent and workers run different counts
     assert settings["versions"]["pyscf"] == pyscf.__version__
     assert set(settings["versions"]) == {"nanocat", "pyscf", "ase", "dftd3"}
     for key in ("xc", "basis", "ecp", "charge", "grid_level", "conv_tol", "max_cycle", "smearing_method", "auxbasis"):
@@ -289,3 +289,21 @@ def test_pyscf_engine_by_name_matches_pyscf_direct_with_charge_and_spin(tmp_path
     assert set(doc) >= {"energy_eV", "converged", "method", "settings", "n_atoms"}
     assert doc["energy_eV"] / Hartree == pytest.approx(_direct(atoms).e_tot, abs=HA_TOL)
     assert doc["method"] == "PBE/def2-SVP(PySCF,DF)" and doc["n_atoms"] == 3
+
+
+def test_engine_settings_and_job_keys_do_not_depend_on_the_thread_count() -> None:
+    """A screen's parent and its single-threaded workers must compute the same cache key for one job."""
+    from nanocat.atoms.engines import get_engine
+    from nanocat.atoms.workflow import RelaxJob
+
+    job = RelaxJob(molecule("CO"), system="gas", site="gas", adsorbate="CO", kind="gas", max_steps=0)
+    before = pyscf.lib.num_threads()
+    try:
+        keys = set()
+        for n in (1, 2):
+            pyscf.lib.num_threads(n)
+            engine = get_engine("pyscf", smearing_Ha=0.005)
+            keys.add(job.key(engine))
+        assert len(keys) == 1
+    finally:
+        pyscf.lib.num_threads(before)

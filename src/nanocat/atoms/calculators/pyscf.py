@@ -218,16 +218,19 @@ class PySCFCalculator(Calculator):
         return label
 
     def settings(self) -> dict[str, Any]:
-        """Every setting that fixes an energy, plus library versions and threads (plain JSON)."""
+        """Every setting that fixes an energy, plus library versions (plain JSON).
+
+        The thread count is not among them: it does not change the energy, and it differs between a screen's
+        parent (2 threads) and its workers (1), so it would split one job into two cache keys; it is in
+        :attr:`last_run`.
+        """
         p = self.parameters
-        lib = _import_pyscf().lib
         settings: dict[str, Any] = {"engine": "pyscf", "method_label": self.method_label}
         settings.update({key: p[key] for key in self.default_parameters if key not in ("threads", "verbose")})
         settings["scf"] = "RKS" if p["multiplicity"] == 1 else "UKS"
         settings["smearing_fixed_spin"] = bool(p["smearing_Ha"]) and p["multiplicity"] != 1
         if p["auxbasis"] is None and p["density_fit"]:
             settings["auxbasis_resolved"] = self.last_run.get("auxbasis")
-        settings["threads"] = int(p["threads"]) if p["threads"] is not None else int(lib.num_threads())
         settings["versions"] = {
             "nanocat": __version__,
             "pyscf": _package_version("pyscf"),
@@ -277,6 +280,7 @@ class PySCFCalculator(Calculator):
         self.results["energy"] = (e_zero + e_disp) * Hartree
         self.results["free_energy"] = (e_free + e_disp) * Hartree
         self.last_run = {
+            "threads": int(pyscf.lib.num_threads()),
             "n_ao": int(mol.nao_nr()),
             "scf_cycles": cycles,
             "restart_density": dm0 is not None,

@@ -19,11 +19,17 @@ from ase.neighborlist import natural_cutoffs, neighbor_list
 
 from nanocat._version import __version__
 from nanocat.atoms.engines import Engine
+from nanocat.atoms.refine import Refinement
 from nanocat.atoms.screen_jobs import Host
 from nanocat.atoms.store import JobResult
 from nanocat.atoms.workflow import RelaxJob
 from nanocat.chem.network import ReactionNetwork
-from nanocat.thermo import CorrectionSet, FreeEnergyAnalysis, analyze, formation_energies_from_electronic
+from nanocat.thermo import (
+    CorrectionSet,
+    FreeEnergyAnalysis,
+    analyze,
+    formation_energies_from_electronic,
+)
 from nanocat.thermo.selectivity import Prediction, best_co2rr, predict
 
 
@@ -102,6 +108,7 @@ class ScreenResult:
 
     ``gas_energies_eV`` are the gas references' electronic energies and ``gas_keys`` their cache keys (with
     each row's ``job_key`` and each host's ``clean_key``: where a refinement finds every geometry).
+    ``refinement`` holds the same diagrams recomputed with a second engine (``ScreenSettings.refine``).
     """
 
     name: str
@@ -122,6 +129,7 @@ class ScreenResult:
     notes: list[str] = field(default_factory=list)
     gas_energies_eV: dict[str, float] = field(default_factory=dict)
     gas_keys: dict[str, str] = field(default_factory=dict)
+    refinement: Refinement | None = None
 
     @property
     def predicted_product(self) -> str | None:
@@ -147,7 +155,8 @@ class ScreenResult:
                 "reason": self.reason, "prediction": self.prediction.as_dict(), "computed": self.computed,
                 "reused": self.reused, "failed": self.failed, "nanocat_version": self.nanocat_version,
                 "notes": list(self.notes), "gas_energies_eV": dict(self.gas_energies_eV),
-                "gas_keys": dict(self.gas_keys)}
+                "gas_keys": dict(self.gas_keys),
+                "refinement": None if self.refinement is None else self.refinement.as_dict()}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ScreenResult:
@@ -158,7 +167,8 @@ class ScreenResult:
                               else Prediction(product, reason))
         data["hosts"] = [HostResult.from_dict(h) for h in data["hosts"]]
         data["rows"] = [AdsorptionRow.from_dict(r) for r in data["rows"]]
-        return cls(**data)
+        refinement = data.pop("refinement", None)
+        return cls(**data, refinement=None if refinement is None else Refinement.from_dict(refinement))
 
 
 def adsorbate_state(initial: Atoms, final: Atoms, adsorbate_indices: Sequence[int]) -> str:

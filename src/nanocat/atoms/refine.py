@@ -289,8 +289,9 @@ def refine_screen(result: ScreenResult, engine: Engine, settings: ScreenSettings
             fe = formation_energies_from_electronic(float(clean.energy_eV), best, gas_eV, corrections, method)
             analysis = analyze(fe, 0.0, list(products), network)
         if unrefined:
-            notes.append(f"{host.name}: {engine.label} failed on {', '.join(unrefined)}: left out of the refined "
-                         "diagram (routes through them are incomplete at the refined level)")
+            errors = sorted({str(r.error) for r in refined if r.species in unrefined})
+            notes.append(f"{host.name}: {engine.label} failed on {', '.join(unrefined)} ({'; '.join(errors)}): "
+                         "left out of the refined diagram (routes through them are incomplete at that level)")
         hosts.append(RefinedHost(host.name, clean.energy_eV, clean.key, analysis, unrefined, error))
     return Refinement(method, engine.settings(), corrections.name, hosts, rows, summary.computed, summary.reused,
                       summary.failed, all_sites, gas_eV, {n: energy(j).key for n, j in gas_jobs.items()},

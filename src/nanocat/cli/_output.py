@@ -40,7 +40,7 @@ def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
         table.add_column(column)
     for row in rows:
         table.add_row(*("–" if v is None else (f"{v:.3g}" if isinstance(v, float) else str(v)) for v in row))
-    Console().print(table)
+    Console(emoji=False).print(table)  # site ids like 's1:top:Cu' are not emoji codes
 
 
 def stderr_console() -> Any:

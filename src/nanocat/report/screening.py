@@ -144,7 +144,7 @@ def refinement_tables(result: ScreenResult) -> tuple[Table, Table]:
     screen_level, refined_level = result.method, ref.method
     dG_rows = [[r.host, r.site, r.species, r.dG_screen_eV, r.dG_eV,
                 None if r.dG_eV is None or r.dG_screen_eV is None else r.dG_eV - r.dG_screen_eV,
-                r.status if r.error is None else f"{r.status}: {r.error}"] for r in ref.rows]
+                r.status if r.error is None else f"{r.status} ({r.error.split(':')[0]})"] for r in ref.rows]
     dG_head = ["host", "site", "species", f"ΔG {screen_level} (eV)", f"ΔG {refined_level} (eV)", "Δ (eV)", "status"]
     screen_calls = product_calls(result.best_host.analysis)
     best = ref.best_host

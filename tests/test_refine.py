@@ -153,6 +153,14 @@ def test_json_round_trip_and_contract(refined: tuple[ScreenResult, Path]) -> Non
     assert ScreenSettings.from_dict(result.settings).refine == MORSE
 
 
+def test_refine_keyword_without_a_store(refined: tuple[ScreenResult, Path]) -> None:
+    """screen(..., refine=...) with no database: geometries from memory, same numbers as the cached run."""
+    result, _ = refined
+    again = screen(build_cluster("Cu4"), EMT, store=None, progress=False, refine=MORSE)
+    assert again.refinement.computed == GASES + 3
+    assert [r.dG_eV for r in again.refinement.rows] == pytest.approx([r.dG_eV for r in result.refinement.rows])
+
+
 def test_screen_without_refine_has_null_refinement(tmp_path: Path) -> None:
     result = screen(build_cluster("Cu4"), EMT, store=tmp_path / "plain.db", progress=False)
     assert result.refinement is None and result.as_dict()["refinement"] is None

@@ -167,8 +167,9 @@ def test_screen_without_refine_has_null_refinement(tmp_path: Path) -> None:
 
 
 def test_cli_refine_side_by_side(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # two workers: single points go through the JSON round trip to worker processes, keys must survive it
     args = ["screen", "Cu4", "--engine", "emt", "--adsorbates", "H,CO", "--max-sites", "1", "--orientations", "1",
-            "--workers", "1", "--out", str(tmp_path), "--no-progress", "--refine",
+            "--workers", "2", "--out", str(tmp_path), "--no-progress", "--refine",
             "ase.calculators.morse:MorsePotential", "--refine-param", "epsilon=0.4", "--refine-param", "r0=2.2",
             "--refine-param", "rho0=4.0"]
     assert main([*args, "--json"]) == 0

@@ -232,11 +232,9 @@ def refine_screen(result: ScreenResult, engine: Engine, settings: ScreenSettings
         if store is None:
             raise InputError("refinement needs the screen's relaxed geometries: give a store or a lookup")
         lookup = store.get
-    selected = result.rows if all_sites else [
-        r for r in result.rows
-        if r.job_key is not None and next(h for h in result.hosts if h.name == r.host).best_species_site.get(
-            r.species) == r.site]
-    selected = [r for r in selected if r.job_key is not None]
+    diagram_site = {(h.name, species): site for h in result.hosts for species, site in h.best_species_site.items()}
+    selected = [r for r in result.rows if r.job_key is not None
+                and (all_sites or diagram_site.get((r.host, r.species)) == r.site)]
     gas_jobs = {name: single_point_job(_geometry(lookup, key, name)) for name, key in result.gas_keys.items()}
     clean_jobs = {h.name: single_point_job(_geometry(lookup, h.clean_key, f"host {h.name}"), h.name)
                   for h in result.hosts}

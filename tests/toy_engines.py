@@ -45,3 +45,15 @@ def raising_factory(**params: Any) -> Calculator:
 def emt_factory(**params: Any) -> Calculator:
     """A plain function returning a calculator (no charge keyword)."""
     return EMT(**params)
+
+
+class SCFFailsOnCuC(EMT):
+    """EMT whose 'SCF' fails on every system holding both Cu and C (CO*, COOH* on a Cu cluster), like a DFT code."""
+
+    def calculate(self, atoms: Any = None, properties: Any = ("energy",), system_changes: Any = all_changes) -> None:
+        symbols = set(atoms.get_chemical_symbols())
+        if {"Cu", "C"} <= symbols:
+            from ase.calculators.calculator import SCFError
+
+            raise SCFError("SCF not converged in 50 cycles")
+        super().calculate(atoms, properties, system_changes)

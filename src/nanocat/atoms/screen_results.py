@@ -20,6 +20,7 @@ from ase.neighborlist import natural_cutoffs, neighbor_list
 from nanocat._version import __version__
 from nanocat.atoms.engines import Engine
 from nanocat.atoms.reconstruction import host_change
+from nanocat.atoms.refine import Refinement
 from nanocat.atoms.screen_jobs import Host
 from nanocat.atoms.store import JobResult
 from nanocat.atoms.workflow import RelaxJob
@@ -125,6 +126,7 @@ class ScreenResult:
     "site", "adsorbate", "orientation", "key"}``, ``dir`` being the job's folder in an export; they are not
     failures, and a host whose clean structure or reference gases are pending is not analysed (absent from
     ``hosts``; with none analysed the prediction is None).
+    ``refinement`` holds the same diagrams recomputed with a second engine (``ScreenSettings.refine``).
     """
 
     name: str
@@ -146,6 +148,7 @@ class ScreenResult:
     gas_energies_eV: dict[str, float] = field(default_factory=dict)
     gas_keys: dict[str, str] = field(default_factory=dict)
     pending: list[dict[str, Any]] = field(default_factory=list)
+    refinement: Refinement | None = None
 
     @property
     def predicted_product(self) -> str | None:
@@ -171,7 +174,8 @@ class ScreenResult:
                 "reason": self.reason, "prediction": self.prediction.as_dict(), "computed": self.computed,
                 "reused": self.reused, "failed": self.failed, "nanocat_version": self.nanocat_version,
                 "notes": list(self.notes), "gas_energies_eV": dict(self.gas_energies_eV),
-                "gas_keys": dict(self.gas_keys), "pending": [dict(p) for p in self.pending]}
+                "gas_keys": dict(self.gas_keys), "pending": [dict(p) for p in self.pending],
+                "refinement": None if self.refinement is None else self.refinement.as_dict()}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ScreenResult:
@@ -182,7 +186,8 @@ class ScreenResult:
                               else Prediction(product, reason))
         data["hosts"] = [HostResult.from_dict(h) for h in data["hosts"]]
         data["rows"] = [AdsorptionRow.from_dict(r) for r in data["rows"]]
-        return cls(**data)
+        refinement = data.pop("refinement", None)
+        return cls(**data, refinement=None if refinement is None else Refinement.from_dict(refinement))
 
 
 def adsorbate_state(initial: Atoms, final: Atoms, adsorbate_indices: Sequence[int]) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 from typing import Any, Literal
 
 from nanocat.atoms.adsorbates import AdsorbateSpec, GasReference, adsorbate_spec
-from nanocat.atoms.engines import EnginePolicy, EngineSpec, resolve_engine
+from nanocat.atoms.engines import Engine, EnginePolicy, EngineSpec, resolve_engine
 from nanocat.chem.network import ReactionNetwork, Step, default_network
 from nanocat.errors import InputError
 from nanocat.thermo import Correction, CorrectionSet, get_preset
@@ -33,7 +33,9 @@ class ScreenSettings:
     (``"CH3* + CH3* -> C2H6(g) + 2*"``) added to the default network; ``products`` any product name
     (register your own with :func:`nanocat.chem.products.register_product`). ``sites_on`` chooses the geometry
     a bare cluster's adsorbates are placed on: its relaxed geometry (default), or the input geometry, which
-    makes every job known before any runs (:meth:`~nanocat.atoms.screening.Screener.plan`).
+    makes every job known before any runs (:meth:`~nanocat.atoms.screening.Screener.plan`). ``refine`` is a
+    second engine (same forms as ``engine``, not a policy) that recomputes single points of the geometries each
+    diagram uses (``refine_all_sites``: the best one on every site), see :mod:`nanocat.atoms.refine`.
     """
 
     engine: Any = "auto"
@@ -52,6 +54,8 @@ class ScreenSettings:
     gas_references: tuple[str | GasReference, ...] = GAS_REFERENCES
     network_steps: tuple[str, ...] = ()
     sites_on: Literal["relaxed", "input"] = "relaxed"
+    refine: Any = None
+    refine_all_sites: bool = False
 
     def __post_init__(self) -> None:
         for name in ("adsorbates", "site_kinds", "products", "site_elements", "gas_references", "network_steps"):
@@ -78,6 +82,14 @@ class ScreenSettings:
         """The engine policy of the screen."""
         return EnginePolicy.from_engine(self.engine)
 
+    def refine_engine(self) -> Engine | None:
+        """The refinement engine, built (None without ``refine``); unknown names raise InputError/EngineError."""
+        if self.refine is None:
+            return None
+        if isinstance(self.refine, EnginePolicy):
+            raise InputError("refine must be one engine, not an engine policy")
+        return resolve_engine(self.refine)
+
     def network(self) -> ReactionNetwork:
         """The default reaction network plus ``network_steps``."""
         if not self.network_steps:
@@ -99,6 +111,7 @@ class ScreenSettings:
         """Plain-JSON form (the engine as its name, its spec, or its label if not rebuildable)."""
         out = {f.name: getattr(self, f.name) for f in fields(self)}
         out["engine"] = _engine_json(self.engine)
+        out["refine"] = None if self.refine is None else _engine_json(self.refine)
         out["adsorbates"] = [a if isinstance(a, str) else a.as_dict() for a in self.adsorbates]
         out["gas_references"] = [g if isinstance(g, str) else g.as_dict() for g in self.gas_references]
         return {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()}
@@ -107,15 +120,16 @@ class ScreenSettings:
     def from_dict(cls, data: Mapping[str, Any]) -> ScreenSettings:
         """Inverse of :meth:`as_dict` (an engine that could not be rebuilt raises InputError)."""
         data = dict(data)
-        engine = data.get("engine", "auto")
-        if isinstance(engine, Mapping):
-            if "engines" in engine:
-                data["engine"] = EnginePolicy.from_dict(engine)
-            elif "name" in engine:
-                data["engine"] = EngineSpec.from_dict(engine)
-            else:
-                raise InputError(f"screen settings: engine {engine.get('label')!r} was a calculator instance and "
-                                 "cannot be rebuilt from JSON; pass the engine again")
+        for name in ("engine", "refine"):
+            engine = data.get(name)
+            if isinstance(engine, Mapping):
+                if "engines" in engine:
+                    data[name] = EnginePolicy.from_dict(engine)
+                elif "name" in engine:
+                    data[name] = EngineSpec.from_dict(engine)
+                else:
+                    raise InputError(f"screen settings: {name} {engine.get('label')!r} was a calculator instance "
+                                     "and cannot be rebuilt from JSON; pass the engine again")
         if "adsorbates" in data:
             data["adsorbates"] = [a if isinstance(a, str) else AdsorbateSpec.from_dict(a) for a in data["adsorbates"]]
         if "gas_references" in data:

@@ -16,6 +16,8 @@ Algorithm (each step's result is cached or recorded, so an interrupted screen re
 5. Free energies via :mod:`nanocat.thermo` (CHE, the engine's correction preset), limiting potentials, HER
    competition and the selectivity calls; the predicted product (:func:`nanocat.thermo.selectivity.predict`) is
    the one with the least negative limiting potential, H2 included.
+6. With ``settings.refine``: single points of the geometries of every diagram with the refinement engine,
+   and the same analysis at that level (:mod:`nanocat.atoms.refine`), side by side.
 
 The settings live in :mod:`~nanocat.atoms.screen_settings`, hosts and jobs (and the plan of a screen) in
 :mod:`~nanocat.atoms.screen_jobs`, the typed results in :mod:`~nanocat.atoms.screen_results`.
@@ -33,6 +35,7 @@ from ase import Atoms
 
 from nanocat.atoms.engines import Engine, EnginePolicy
 from nanocat.atoms.external import analysable, pending_entries, pending_note
+from nanocat.atoms.refine import Refinement, check_refine_engine, refine_screen
 from nanocat.atoms.screen_jobs import (
     Host,
     ScreenPlan,
@@ -54,7 +57,12 @@ from nanocat.atoms.screen_results import (
     host_rearrangement_note,
     host_rows,
 )
-from nanocat.atoms.screen_settings import DEFAULT_ADSORBATES, GAS_REFERENCES, LARGE_CLUSTER_ATOMS, ScreenSettings
+from nanocat.atoms.screen_settings import (
+    DEFAULT_ADSORBATES,
+    GAS_REFERENCES,
+    LARGE_CLUSTER_ATOMS,
+    ScreenSettings,
+)
 from nanocat.atoms.store import JobResult, ResultStore
 from nanocat.atoms.workflow import RelaxJob, RunSummary, run_with_policy
 from nanocat.errors import InputError
@@ -69,7 +77,8 @@ from nanocat.thermo.selectivity import (
 
 __all__ = [
     "DEFAULT_ADSORBATES", "GAS_REFERENCES", "LARGE_CLUSTER_ATOMS", "AdsorptionRow", "HostResult", "Prediction",
-    "ProductCall", "ScreenPlan", "ScreenResult", "ScreenSettings", "Screener", "adsorbate_state", "best_co2rr",
+    "ProductCall", "Refinement", "ScreenPlan", "ScreenResult", "ScreenSettings", "Screener", "adsorbate_state",
+    "best_co2rr",
     "chemical_step_threshold_eV", "predict", "product_calls", "screen",
 ]
 
@@ -113,6 +122,9 @@ class Screener:
         if not all(e.computes for e in policy.engines) and settings.sites_on != "input":
             # an imported-results engine relaxes nothing here: sites go on the input geometry (bring it optimised)
             settings = self.settings = replace(settings, sites_on="input")
+        refine_engine = settings.refine_engine()
+        if refine_engine is not None:  # a refinement that cannot run stops the screen before any relaxation
+            check_refine_engine(refine_engine, atoms, int(atoms.info["charge"]), int(atoms.info["multiplicity"]))
 
         hosts = build_hosts(atoms, name, settings)
         base_jobs = [clean_job(h, settings) for h in hosts] + gas_jobs(settings)
@@ -125,7 +137,13 @@ class Screener:
                                f"{engine_ads.label}")
             engine, base = engine_ads, self._run(base_jobs, policy.after(engine_ads))[1]
         results = {r.key: r for r in (*base.results, *ads.results)}
-        return self._result(atoms, name, engine, hosts, base_jobs, ads_jobs, results)
+        result = self._result(atoms, name, engine, hosts, base_jobs, ads_jobs, results)
+        if refine_engine is None:
+            return result
+        refinement = refine_screen(result, refine_engine, settings, lookup=results.get, store=self.store,
+                                   workers=settings.workers, progress=self.progress,
+                                   all_sites=settings.refine_all_sites)
+        return replace(result, refinement=refinement)
 
     # -- steps -----------------------------------------------------------------------------------
     def _run(self, jobs: Sequence[RelaxJob], policy: EnginePolicy) -> tuple[Engine, RunSummary]:
@@ -196,6 +214,12 @@ def _clean_result(host: Host, jobs: Sequence[RelaxJob], results: dict[str, JobRe
 
 
 def screen(atoms: Atoms, settings: ScreenSettings | None = None, store: Any = None, progress: bool = True,
-           name: str | None = None) -> ScreenResult:
-    """Screen one cluster (see :class:`Screener`); ``store`` is the ase.db path that makes it resumable."""
+           name: str | None = None, refine: Any = None) -> ScreenResult:
+    """Screen one cluster (see :class:`Screener`); ``store`` is the ase.db path that makes it resumable.
+
+    ``refine`` (an engine name, spec, Engine or calculator) overrides ``settings.refine``.
+    """
+    settings = settings or ScreenSettings()
+    if refine is not None:
+        settings = replace(settings, refine=refine)
     return Screener(settings, store, progress).screen(atoms, name)

@@ -23,7 +23,7 @@ def _structure(target: str, charge: int, multiplicity: int | None):  # noqa: ANN
                      f"({', '.join(sorted(BUILTIN_CLUSTERS))})")
 
 
-def engine_params(values: list[str] | None) -> dict[str, object]:
+def engine_params(values: list[str] | None, option: str = "--engine-param") -> dict[str, object]:
     """``--engine-param key=value`` options -> parameters (each value a JSON literal, else a string)."""
     import json
 
@@ -33,7 +33,7 @@ def engine_params(values: list[str] | None) -> dict[str, object]:
     for item in values or []:
         key, sep, text = item.partition("=")
         if not sep or not key.strip():
-            raise InputError(f"--engine-param {item!r}: expected key=value, e.g. epsilon=0.5")
+            raise InputError(f"{option} {item!r}: expected key=value, e.g. epsilon=0.5")
         try:
             params[key.strip()] = json.loads(text)
         except json.JSONDecodeError:
@@ -50,6 +50,18 @@ def engine_choice(engine: str, params: list[str] | None):  # noqa: ANN201 - str 
         return "auto"
     spec = EngineSpec(engine, parsed)
     spec.build()  # unknown engine, a factory refusing its parameters: one clear line before any work
+    return spec
+
+
+def refine_choice(engine: str, params: list[str] | None):  # noqa: ANN201 - EngineSpec
+    """The --refine option with its --refine-param values, as an EngineSpec checked now (one engine, not auto)."""
+    from nanocat.atoms.engines import EngineSpec
+    from nanocat.errors import InputError
+
+    if engine.strip().lower() == "auto":
+        raise InputError("--refine needs one engine (e.g. pyscf, gfn2, module:callable), not auto")
+    spec = EngineSpec(engine, engine_params(params, "--refine-param"))
+    spec.build()
     return spec
 
 
@@ -80,6 +92,24 @@ def _print_result(result) -> None:  # noqa: ANN001 - ScreenResult
     typer.echo(f"relaxations: {result.computed} computed, {result.reused} reused, {result.failed} failed"
                + (f", {len(result.pending)} pending" if result.pending else ""))
     for note in result.notes:
+        typer.echo(f"note: {note}")
+    if result.refinement is not None:
+        _print_refinement(result)
+
+
+def _print_refinement(result) -> None:  # noqa: ANN001 - ScreenResult with a refinement
+    """The refined level next to the screening level: ΔG per intermediate, U_L per product, prediction."""
+    from nanocat.report.screening import refinement_tables
+
+    ref = result.refinement
+    (dG_head, dG_rows), (ul_head, ul_rows) = refinement_tables(result)
+    print_table(f"{result.name}: ΔG at U = 0 V_RHE (eV), {result.method} vs {ref.method} single points",
+                dG_head, dG_rows)
+    print_table(f"{result.name}: limiting potentials (V_RHE), both levels", ul_head, ul_rows)
+    typer.echo(f"predicted at {result.method}: {result.predicted_product}; at {ref.method}: "
+               f"{ref.predicted_product} — {ref.reason}")
+    typer.echo(f"refinement single points: {ref.computed} computed, {ref.reused} reused, {ref.failed} failed")
+    for note in ref.notes:
         typer.echo(f"note: {note}")
 
 
@@ -130,6 +160,12 @@ def register(app: typer.Typer) -> None:
         orientations: int = typer.Option(2, help="Orientations per intermediate and site."),
         max_sites: int | None = typer.Option(None, help="Screen at most this many unique sites per host."),
         fmax: float = typer.Option(0.05, help="Force criterion of relaxations (eV/Å)."),
+        refine: str | None = typer.Option(None, help="Refinement engine (any --engine value but auto): single "
+                                                     "points of each diagram's geometries, reported side by side."),
+        refine_param: list[str] | None = typer.Option(None, "--refine-param", help="Refinement engine parameter "
+                                                      "key=value (value read as JSON, else text); repeatable."),
+        refine_all_sites: bool = typer.Option(False, "--refine-all-sites", help="Refine the best configuration "
+                                              "on every site, not only the one each diagram uses."),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
         progress: bool = typer.Option(True, help="Show progress bars on stderr."),
         export: Path | None = typer.Option(None, help=EXPORT_HELP),
@@ -140,12 +176,17 @@ def register(app: typer.Typer) -> None:
 
         from nanocat.atoms.screening import ScreenSettings
         from nanocat.atoms.screening import screen as run_screen
+        from nanocat.errors import InputError
         from nanocat.report.screening import write_screen_report
 
         atoms = _structure(target, charge, multiplicity)
         name = Path(target).stem if Path(target).exists() else target
         settings = replace(ScreenSettings(), engine=engine_choice(engine, engine_param), workers=workers, n_orientations=orientations,
                            max_sites=max_sites, fmax_eV_A=fmax)
+        if refine is not None:
+            settings = replace(settings, refine=refine_choice(refine, refine_param), refine_all_sites=refine_all_sites)
+        elif refine_param or refine_all_sites:
+            raise InputError("--refine-param and --refine-all-sites need --refine ENGINE")
         if adsorbates is not None:
             settings = replace(settings, adsorbates=_split(adsorbates))
         if sites is not None:

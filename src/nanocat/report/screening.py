@@ -6,6 +6,7 @@ import json
 import logging
 import tempfile
 from collections.abc import Mapping, Sequence
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +15,14 @@ from ase import Atoms
 from nanocat.atoms.analysis import METALS
 from nanocat.atoms.screening import ScreenResult
 from nanocat.errors import InputError
-from nanocat.thermo import FreeEnergyAnalysis, plot_diagram
-from nanocat.thermo.selectivity import best_co2rr, chemical_step_threshold_eV, product_calls
 from nanocat.report import html as H
 from nanocat.report.figures import cluster_picture_png
+from nanocat.thermo import FreeEnergyAnalysis, plot_diagram
+from nanocat.thermo.selectivity import (
+    best_co2rr,
+    chemical_step_threshold_eV,
+    product_calls,
+)
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +129,68 @@ def _summary_rows(results: Sequence[ScreenResult]) -> list[list[Any]]:
     return rows
 
 
+Table = tuple[list[str], list[list[Any]]]
+
+
+def refinement_tables(result: ScreenResult) -> tuple[Table, Table]:
+    """(header, rows) of ΔG per refined configuration (eV) and of U_L per product (V_RHE), both levels side by side.
+
+    U_L comes from each level's best host; ``None`` marks a product incomplete at that level (an unrefined
+    intermediate on its route).
+    """
+    ref = result.refinement
+    if ref is None:
+        raise InputError(f"{result.name}: the screen has no refinement")
+    screen_level, refined_level = result.method, ref.method
+    dG_rows = [[r.host, r.site, r.species, r.dG_screen_eV, r.dG_eV,
+                None if r.dG_eV is None or r.dG_screen_eV is None else r.dG_eV - r.dG_screen_eV,
+                r.status if r.error is None else f"{r.status} ({r.error.split(':')[0]})"] for r in ref.rows]
+    dG_head = ["host", "site", "species", f"ΔG {screen_level} (eV)", f"ΔG {refined_level} (eV)", "Δ (eV)", "status"]
+    screen_calls = product_calls(result.best_host.analysis)
+    best = ref.best_host
+    refined_calls = product_calls(best.analysis) if best.analysis is not None else {}
+
+    def cell(calls: Mapping[str, Any], name: str) -> str | None:
+        call = calls.get(name)
+        if call is None or call.limiting_potential_V_RHE is None:
+            return None
+        return f"{call.limiting_potential_V_RHE:+.2f}{' †' if call.blocked else ''}"
+
+    def pds(calls: Mapping[str, Any], name: str) -> str | None:
+        call = calls.get(name)
+        return None if call is None or not call.complete else call.potential_determining_step
+
+    ul_rows = [[p, cell(screen_calls, p), cell(refined_calls, p), pds(screen_calls, p), pds(refined_calls, p)]
+               for p in SUMMARY_PRODUCTS]
+    ul_rows.append(["predicted", result.predicted_product, ref.predicted_product, None, None])
+    ul_head = ["product", f"U_L {screen_level} (V)", f"U_L {refined_level} (V)", f"PDS {screen_level}",
+               f"PDS {refined_level}"]
+    return (dG_head, dG_rows), (ul_head, ul_rows)
+
+
+def _refinement_section(result: ScreenResult) -> list[str]:
+    """HTML of the refinement: both levels side by side, the refined diagram, the work done."""
+    ref = result.refinement
+    if ref is None:
+        return []
+    (dG_head, dG_rows), (ul_head, ul_rows) = refinement_tables(result)
+    which = "the best configuration on every site" if ref.all_sites else "the configuration each diagram uses"
+    parts = [f"<h3>Refinement: {escape(ref.method)} single points on {escape(result.method)} geometries</h3>",
+             H.paragraph(f"Predicted product: {result.predicted_product or 'none'} at {result.method}, "
+                         f"{ref.predicted_product or 'none'} at {ref.method} — {ref.reason}", "pred"),
+             H.paragraph(f"Free-energy corrections at the refined level: {ref.corrections}. Refined "
+                         f"{which}; single points {ref.computed} computed, {ref.reused} reused, {ref.failed} failed.",
+                         "muted"),
+             H.table(ul_head, ul_rows, left=1), H.table(dG_head, dG_rows, left=3)]
+    analyses = {f"{result.name} {level}": a for level, a in ((result.method, result.best_host.analysis),
+                                                            (ref.method, ref.best_host.analysis)) if a is not None}
+    fed = _fed_png(analyses, ["CO", "HCOOH", "CH4", "H2"])
+    if fed is not None:
+        parts.append(H.figure_row({"both levels": fed}))
+    parts.extend(H.paragraph(n, "muted") for n in ref.notes)
+    return parts
+
+
 def _fed_png(analyses: Mapping[str, FreeEnergyAnalysis], products: Sequence[str] | None) -> bytes | None:
     """Free-energy diagram PNG of one or more analyses (None when no path is complete)."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -166,6 +233,7 @@ def _cluster_section(result: ScreenResult, atoms: Atoms | None) -> str:
     parts.extend(H.callout(c.question, c.answer, c.reason) for c in host.analysis.selectivity)
     if result.notes:
         parts.extend(H.paragraph(n, "muted") for n in result.notes)
+    parts.extend(_refinement_section(result))
     metals = metal_composition(atoms) if atoms is not None else {}
     parts.append("<h3>Measured in the knowledge base</h3>")
     parts.append(_measured_section(matching_records(metals, result.charge)) if metals else "")

@@ -212,13 +212,17 @@ def relax(job: RelaxJob, engine: Engine | Any) -> JobResult:
     what = f"{job.kind} job {job.system}/{job.site}/{job.adsorbate or '-'} ({atoms.get_chemical_formula()})"
     engine.check_system(atoms, job.charge, job.multiplicity)
     atoms.calc = engine.calculator(job.charge, job.multiplicity)
-    optimizer = None
+    optimizer, forces = None, None
     try:
         with calculation_errors(engine, what):
-            optimizer = _optimizer(job.optimizer)(atoms, logfile=None)
-            converged = bool(optimizer.run(fmax=job.fmax_eV_A, steps=int(job.max_steps)))
+            if int(job.max_steps) == 0:  # a single point: the energy alone (DFT forces would double its cost)
+                converged = True
+            else:
+                optimizer = _optimizer(job.optimizer)(atoms, logfile=None)
+                converged = bool(optimizer.run(fmax=job.fmax_eV_A, steps=int(job.max_steps)))
             energy = checked_energy(engine, atoms.get_potential_energy(), what)
-            forces = atoms.get_forces()  # constrained: fixed atoms read zero
+            if int(job.max_steps) > 0:
+                forces = atoms.get_forces()  # constrained: fixed atoms read zero
     except CalculationFailed as exc:  # SCFError is a subclass; tblite raises CalculationFailed
         n_steps = int(optimizer.nsteps) if optimizer is not None else 0
         log.warning("%s %s/%s failed after %d steps: %s", label, job.system, job.site, n_steps, exc)
@@ -227,12 +231,12 @@ def relax(job: RelaxJob, engine: Engine | Any) -> JobResult:
             key, **labels, kind=job.kind, energy_eV=None, method_label=label, settings=settings,
             converged=False, n_steps=n_steps, error=f"{type(exc).__name__}: {exc}", error_kind="scf", atoms=atoms,
         )  # fmt: skip
-    settings["final_fmax_eV_A"] = float(np.linalg.norm(forces, axis=1).max())
+    settings["final_fmax_eV_A"] = None if forces is None else float(np.linalg.norm(forces, axis=1).max())
     # keep numbers, drop the live engine (tblite holds C handles that cannot be copied or sent)
-    atoms.calc = SinglePointCalculator(atoms, energy=energy, forces=forces)
+    atoms.calc = SinglePointCalculator(atoms, energy=energy, **({} if forces is None else {"forces": forces}))
     return JobResult(
         key, **labels, kind=job.kind, energy_eV=energy, method_label=label, settings=settings,
-        converged=converged, n_steps=int(optimizer.nsteps), error=None, atoms=atoms,
+        converged=converged, n_steps=0 if optimizer is None else int(optimizer.nsteps), error=None, atoms=atoms,
     )  # fmt: skip
 
 

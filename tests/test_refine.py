@@ -250,3 +250,29 @@ def test_cu4_gfn1_refined_with_pbe(tmp_path: Path, capsys: pytest.CaptureFixture
     lines.append(f"predicted: {result.predicted_product} (GFN1) / {ref.predicted_product} (PBE): {ref.reason}")
     with capsys.disabled():
         print("\n" + "\n".join(lines))
+
+
+def test_kinetics_reads_the_refined_level_of_a_screen(refined: tuple[ScreenResult, Path], tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """`nanocat kinetics RESULT --level refined` models the refined free energies, not the screening level."""
+    from nanocat.kinetics.readers import model_from_screen
+
+    result, _ = refined
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(result.as_dict()), encoding="utf-8")
+    screen_model = model_from_screen(path, ("CO",), level="screen")
+    refined_model = model_from_screen(path, ("CO",), level="refined")
+    refined_G = refined_model.as_dict()["free_energies_eV"]
+    screen_G = screen_model.as_dict()["free_energies_eV"]
+    h = next(k for k in refined_G if k.startswith("H_") and not k.endswith("_g"))  # H* (no COOH*: HER only)
+    rows = {r.species: r for r in result.refinement.rows}
+    assert refined_G[h] == pytest.approx(rows["H*"].dG_eV, abs=1e-9)
+    assert screen_G[h] == pytest.approx(rows["H*"].dG_screen_eV, abs=1e-9)
+    assert refined_G[h] != pytest.approx(screen_G[h], abs=1e-3)
+    assert main(["kinetics", str(path), "--level", "refined", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert all(doc["converged"]) and "H2" in doc["fe_percent"] and len(doc["potential_V"]) == 61
+    plain = tmp_path / "plain.json"
+    plain.write_text(json.dumps({**result.as_dict(), "refinement": None}), encoding="utf-8")
+    assert main(["kinetics", str(plain), "--level", "refined"]) == 2
+    assert "no refinement" in capsys.readouterr().err

@@ -47,6 +47,7 @@ def _load_model(model: Path, mechanism: str | None, surface: str | None, host: s
         if kwargs.get("default_barrier_eV") is not None:
             margs["default_barrier_eV"] = kwargs["default_barrier_eV"]
         return MicrokineticModel.from_expressions(**margs), defaults
+    level = kwargs.pop("level", "screen")
     extra = {k: v for k, v in kwargs.items() if v is not None and k != "scale"}
     if model.suffix.lower() == ".json":
         try:
@@ -55,7 +56,7 @@ def _load_model(model: Path, mechanism: str | None, surface: str | None, host: s
             raise InputError(f"{model}: not valid JSON ({exc})") from None
         if is_screen_result(data):
             products = [p.strip() for p in mechanism.split(",")] if mechanism else ("CO", "HCOOH")
-            return model_from_screen(data, products, host=host, source=str(model), **extra), defaults
+            return model_from_screen(data, products, host=host, level=level, source=str(model), **extra), defaults
     return model_from_energies_file(model, mechanism or "CO,HCOOH", surface=surface, **extra), defaults
 
 
@@ -75,6 +76,8 @@ def _kinetics(
                                                           "given none (default: thermodynamic limit, max(0, dG))."),
     surface: str = typer.Option(None, "--surface", help="Surface to read from a CatMAP energy table."),
     host: str = typer.Option(None, "--host", help="Host of a screen result (default: best CO2RR host)."),
+    level: str = typer.Option("screen", "--level", help="Screen result: 'screen' free energies, or 'refined' "
+                                                        "(those of its --refine step, e.g. PBE//GFN1)."),
     rate_control: bool = typer.Option(False, "--rate-control", help="Also compute degrees of rate control and "
                                                                       "the rate-determining step per potential."),
     plot: Path = typer.Option(None, "--plot", help="Write polarisation curve, FE and coverages to this PNG/PDF/SVG."),
@@ -86,7 +89,7 @@ def _kinetics(
     from nanocat.errors import InputError
 
     m, defaults = _load_model(model, mechanism, surface, host, {"pH": ph, "beta": beta, "scale": scale,
-                                                                    "default_barrier_eV": barrier})
+                                                                    "default_barrier_eV": barrier, "level": level})
     lo, hi = _range(potential_range) if potential_range else (defaults.get("potential_range_V") or (-1.5, 0.0))
     n = points if points is not None else (defaults.get("points") or 61)
     if n < 1:

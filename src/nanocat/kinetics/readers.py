@@ -159,8 +159,11 @@ def _best_host(hosts: list[Mapping[str, Any]]) -> Mapping[str, Any]:
 
 
 def model_from_screen(result: str | Path | Mapping[str, Any], products: Sequence[str] = ("CO", "HCOOH"),
-                      host: str | None = None, **kwargs: Any) -> MicrokineticModel:
-    """Model from a ``nanocat screen --json`` result (file or parsed JSON): one host's free energies, Scheme 1."""
+                      host: str | None = None, level: str = "screen", **kwargs: Any) -> MicrokineticModel:
+    """Model from a ``nanocat screen --json`` result (file or parsed JSON): one host's free energies, Scheme 1.
+
+    ``level="refined"`` takes the free energies of the screen's refinement (``--refine``, e.g. PBE//GFN1).
+    """
     where = str(result) if isinstance(result, str | Path) else str(kwargs.get("source", "screen result"))
     if isinstance(result, str | Path):
         try:
@@ -171,7 +174,15 @@ def model_from_screen(result: str | Path | Mapping[str, Any], products: Sequence
         data = result
     if not is_screen_result(data):
         raise InputError(f"{where}: not a 'nanocat screen' result (no 'hosts')")
-    hosts = [h for d in (data if isinstance(data, list) else [data]) for h in d["hosts"]]
+    if level not in ("screen", "refined"):
+        raise InputError(f"level must be 'screen' or 'refined', got {level!r}")
+    documents = data if isinstance(data, list) else [data]
+    if level == "refined":
+        if not all(d.get("refinement") for d in documents):
+            raise InputError(f"{where}: no refinement in this screen result (run the screen with --refine ENGINE)")
+        hosts = [h for d in documents for h in d["refinement"]["hosts"] if h.get("analysis")]
+    else:
+        hosts = [h for d in documents for h in d["hosts"]]
     if not hosts:
         raise InputError(f"{where}: the screen result has no hosts")
     if host is not None:
@@ -192,7 +203,7 @@ def model_from_screen(result: str | Path | Mapping[str, Any], products: Sequence
     if len(usable) < len(products):
         log.warning("%s: no complete route to %s on host %s: left out of the model", where,
                     ", ".join(p for p in products if p not in usable), picked.get("name"))
-    kwargs["source"] = f"{where} (host {picked.get('name')})"
+    kwargs["source"] = f"{where} (host {picked.get('name')}{', refined' if level == 'refined' else ''})"
     return model_from_free_energies(fe, usable, **kwargs)
 
 

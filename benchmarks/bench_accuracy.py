@@ -20,8 +20,9 @@ Method (DFT//GFN1, the refinement the screen offers):
 
 Hosts: Cu4 (tetrahedron, the built-in) with all ten intermediates, and Cu3M (one Cu of the tetrahedron
 replaced by M = Ni, Co, Fe) with H, COOH, OCHO and CO. Multiplicity: the lowest the electron count allows,
-as in the screen. PBE points run in order of importance (gas, Cu4 reduced set, Cu3Ni, Cu4 rest, Cu3Co,
-Cu3Fe), so an interrupted run still has the core of the table.
+as in the screen. Hosts are done one after the other and PBE points in order of importance (gas, Cu4 reduced set,
+Cu3Ni, Cu4 rest, Cu3Co, Cu3Fe), so an interrupted run still has the core of the table; ``--no-pbe`` reports
+from what is cached.
 """
 
 from __future__ import annotations
@@ -298,18 +299,21 @@ def main() -> None:
         parser.error(f"unknown host(s) {unknown}; choose from {', '.join(HOSTS)}")
 
     geo, timings = {}, {}
-    for host in hosts:
+    sp = SinglePoints(out / "singlepoints.json")
+    # host by host, so the PBE points that matter most run before the later hosts are even relaxed
+    for n, host in enumerate(hosts):
         result, timings[host] = relax_host(host, out)
         geo[host] = geometries(host, result, out)
         log.info("%s: GFN1 screen done (%s); %d geometries", host, result.method, len(geo[host]))
-    sp = SinglePoints(out / "singlepoints.json")
-    for host in hosts:  # xTB first: seconds
         for label, (atoms, _) in geo[host].items():
             for method in ("gfn1", "gfn2"):
                 sp.compute(method, atoms, f"{host}:{label}", args.threads)
-    if not args.no_pbe:
-        for host, label in _pbe_order(hosts, geo):
-            sp.compute("pbe", geo[host][label][0], f"{host}:{label}", args.threads)
+        if not args.no_pbe:
+            for label in _pbe_order(geo[host], first=n == 0):
+                sp.compute("pbe", geo[host][label][0], f"{host}:{label}", args.threads)
+            if n == min(1, len(hosts) - 1):  # after the first doped host: the rest of the first host's set
+                for label in _pbe_order(geo[hosts[0]], first=True, rest=True):
+                    sp.compute("pbe", geo[hosts[0]][label][0], f"{hosts[0]}:{label}", args.threads)
 
     energies = {host: {m: {label: (sp.get(m, atoms) or {}).get("energy_eV") for label, (atoms, _) in g.items()}
                        for m in METHODS} for host, g in geo.items()}
@@ -326,20 +330,13 @@ def main() -> None:
         (out / "accuracy.json").write_text(json.dumps(tables, indent=1))
 
 
-def _pbe_order(hosts: list[str], geo: dict[str, dict[str, tuple[Atoms, str]]]) -> list[tuple[str, str]]:
-    """PBE points by importance: gas, each host's reduced set (Cu4, Cu3Ni first), then Cu4's other intermediates."""
-    core = ("clean", *(ADSORBATE_SPECIES[a] for a in REDUCED))
-    order: list[tuple[str, str]] = [(hosts[0], label) for label, (_, kind) in geo[hosts[0]].items() if kind == "gas"]
-    for host in hosts:
-        order += [(host, label) for label in core if label in geo[host]]
-        if host == hosts[min(1, len(hosts) - 1)]:
-            order += [(hosts[0], label) for label in geo[hosts[0]] if label not in core and label.endswith("*")]
-    seen, unique = set(), []
-    for item in order:
-        if item not in seen:
-            seen.add(item)
-            unique.append(item)
-    return unique
+def _pbe_order(geo: dict[str, tuple[Atoms, str]], first: bool, rest: bool = False) -> list[str]:
+    """PBE labels of one host by importance: gas (first host only), host and the reduced set; or the rest."""
+    core = ["clean", *(ADSORBATE_SPECIES[a] for a in REDUCED)]
+    if rest:
+        return [label for label, (_, kind) in geo.items() if kind == "adsorbate" and label not in core]
+    gas = [label for label, (_, kind) in geo.items() if kind == "gas"] if first else []
+    return gas + [label for label in core if label in geo]
 
 
 if __name__ == "__main__":

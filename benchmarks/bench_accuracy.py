@@ -22,7 +22,8 @@ Hosts: Cu4 (tetrahedron, the built-in) with all ten intermediates, and Cu3M (one
 replaced by M = Ni, Co, Fe) with H, COOH, OCHO and CO. Multiplicity: the lowest the electron count allows,
 as in the screen. Hosts are done one after the other and PBE points in order of importance (gas, Cu4 reduced set,
 Cu3Ni, Cu4 rest, Cu3Co, Cu3Fe), so an interrupted run still has the core of the table; ``--no-pbe`` reports
-from what is cached.
+from what is cached. Two processes may share one folder (e.g. ``--hosts Cu4`` and ``--hosts Cu3Ni,Cu3Co,Cu3Fe``):
+the relaxation stores are multi-process safe and the single-point file is merged before every write.
 """
 
 from __future__ import annotations
@@ -121,6 +122,11 @@ class SinglePoints:
         self.path = path
         self.data: dict[str, dict[str, Any]] = json.loads(path.read_text()) if path.exists() else {}
 
+    def _refresh(self) -> None:
+        """Merge what is on disk (written by another process running other hosts) into memory."""
+        if self.path.exists():
+            self.data = {**json.loads(self.path.read_text()), **self.data}
+
     @staticmethod
     def key(method: str, atoms: Atoms) -> str:
         return f"{method}|{atoms.get_chemical_formula()}|{structure_hash(atoms)}"
@@ -130,6 +136,7 @@ class SinglePoints:
 
     def compute(self, method: str, atoms: Atoms, label: str, threads: int) -> dict[str, Any]:
         """The cached record, or compute, store and return it."""
+        self._refresh()  # another process on the same folder may have done it meanwhile
         cached = self.get(method, atoms)
         if cached is not None:
             return cached
@@ -142,8 +149,9 @@ class SinglePoints:
             record = {"energy_eV": res.energy_eV, "converged": res.converged, "method_label": res.method_label,
                       "error": res.error}
         record.update(seconds=time.perf_counter() - t0, label=label, multiplicity=mult, n_atoms=len(atoms))
+        self._refresh()
         self.data[self.key(method, atoms)] = record
-        tmp = self.path.with_suffix(".tmp")
+        tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps(self.data, indent=1))
         tmp.replace(self.path)
         log.info("%-5s %-14s %s  %.1f s  %s", method, label, "ok " if record["converged"] else "FAILED",
@@ -163,8 +171,10 @@ def _pbe_point(atoms: Atoms, multiplicity: int, threads: int) -> dict[str, Any]:
         energy = float(work.get_potential_energy())
     except SCFError as exc:
         return {"energy_eV": None, "converged": False, "method_label": calc.method_label, "error": str(exc)}
+    run = calc.last_run
     return {"energy_eV": energy, "converged": True, "method_label": calc.method_label, "error": None,
-            "scf_cycles": calc.last_run["scf_cycles"], "n_ao": calc.last_run["n_ao"]}
+            "scf_cycles": run["scf_cycles"], "n_ao": run["n_ao"], "e_tot_Ha": run["e_tot_Ha"],
+            "e_free_Ha": run["e_free_Ha"]}
 
 
 # -- step 3: free energies, errors, calls ---------------------------------------------------------------------
@@ -261,11 +271,11 @@ def report(hosts: list[str], energies: dict[str, dict[str, dict[str, float | Non
 
 
 def costs(sp: SinglePoints, timings: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Seconds per single point per method on Cu4-sized systems, per GFN1 relaxation, and the Cu13 estimate."""
+    """Seconds per single point per method on the clusters (with or without adsorbate), per GFN1 relaxation, and the Cu13 estimate."""
     out: dict[str, Any] = {}
     for method in METHODS:
-        secs = [r["seconds"] for k, r in sp.data.items() if k.startswith(method + "|") and r["n_atoms"] >= 4
-                and r["converged"]]
+        secs = [r["seconds"] for k, r in sp.data.items() if k.startswith(method + "|")
+                and not r["label"].endswith("(g)") and r["converged"]]  # clusters, not gas molecules
         out[f"{method}_single_point_s"] = {"median": float(np.median(secs)) if secs else None, "n": len(secs)}
     relax = [t["wall_s"] / t["computed"] for t in timings.values() if t.get("computed")]
     out["gfn1_relaxation_s"] = float(np.mean(relax)) if relax else None

@@ -196,6 +196,7 @@ def test_settings_are_json_and_name_every_setting() -> None:
         assert key in settings
 
 
+@pytest.mark.filterwarnings("ignore:Basis may be available in basis-set-exchange")
 def test_unknown_basis_is_input_error() -> None:
     atoms = molecule("H2O")
     atoms.calc = PySCFCalculator(basis="no-such-basis")

@@ -227,7 +227,7 @@ class PySCFCalculator(Calculator):
         settings["smearing_fixed_spin"] = bool(p["smearing_Ha"]) and p["multiplicity"] != 1
         if p["auxbasis"] is None and p["density_fit"]:
             settings["auxbasis_resolved"] = self.last_run.get("auxbasis")
-        settings["threads"] = int(lib.num_threads())
+        settings["threads"] = int(p["threads"]) if p["threads"] is not None else int(lib.num_threads())
         settings["versions"] = {
             "nanocat": __version__,
             "pyscf": _package_version("pyscf"),

@@ -20,8 +20,10 @@ Method (DFT//GFN1, the refinement the screen offers):
 
 Hosts: Cu4 (tetrahedron, the built-in) with all ten intermediates, and Cu3M (one Cu of the tetrahedron
 replaced by M = Ni, Co, Fe) with H, COOH, OCHO and CO. Multiplicity: the lowest the electron count allows,
-as in the screen. PBE points run in order of importance (gas, Cu4 reduced set, Cu3Ni, Cu4 rest, Cu3Co,
-Cu3Fe), so an interrupted run still has the core of the table.
+as in the screen. Hosts are done one after the other and PBE points in order of importance (gas, Cu4 reduced set,
+Cu3Ni, Cu4 rest, Cu3Co, Cu3Fe), so an interrupted run still has the core of the table; ``--no-pbe`` reports
+from what is cached. Two processes may share one folder (e.g. ``--hosts Cu4`` and ``--hosts Cu3Ni,Cu3Co,Cu3Fe``):
+the relaxation stores are multi-process safe and the single-point file is merged before every write.
 """
 
 from __future__ import annotations
@@ -120,6 +122,11 @@ class SinglePoints:
         self.path = path
         self.data: dict[str, dict[str, Any]] = json.loads(path.read_text()) if path.exists() else {}
 
+    def _refresh(self) -> None:
+        """Merge what is on disk (written by another process running other hosts) into memory."""
+        if self.path.exists():
+            self.data = {**json.loads(self.path.read_text()), **self.data}
+
     @staticmethod
     def key(method: str, atoms: Atoms) -> str:
         return f"{method}|{atoms.get_chemical_formula()}|{structure_hash(atoms)}"
@@ -129,6 +136,7 @@ class SinglePoints:
 
     def compute(self, method: str, atoms: Atoms, label: str, threads: int) -> dict[str, Any]:
         """The cached record, or compute, store and return it."""
+        self._refresh()  # another process on the same folder may have done it meanwhile
         cached = self.get(method, atoms)
         if cached is not None:
             return cached
@@ -141,8 +149,9 @@ class SinglePoints:
             record = {"energy_eV": res.energy_eV, "converged": res.converged, "method_label": res.method_label,
                       "error": res.error}
         record.update(seconds=time.perf_counter() - t0, label=label, multiplicity=mult, n_atoms=len(atoms))
+        self._refresh()
         self.data[self.key(method, atoms)] = record
-        tmp = self.path.with_suffix(".tmp")
+        tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps(self.data, indent=1))
         tmp.replace(self.path)
         log.info("%-5s %-14s %s  %.1f s  %s", method, label, "ok " if record["converged"] else "FAILED",
@@ -162,8 +171,10 @@ def _pbe_point(atoms: Atoms, multiplicity: int, threads: int) -> dict[str, Any]:
         energy = float(work.get_potential_energy())
     except SCFError as exc:
         return {"energy_eV": None, "converged": False, "method_label": calc.method_label, "error": str(exc)}
+    run = calc.last_run
     return {"energy_eV": energy, "converged": True, "method_label": calc.method_label, "error": None,
-            "scf_cycles": calc.last_run["scf_cycles"], "n_ao": calc.last_run["n_ao"]}
+            "scf_cycles": run["scf_cycles"], "n_ao": run["n_ao"], "e_tot_Ha": run["e_tot_Ha"],
+            "e_free_Ha": run["e_free_Ha"]}
 
 
 # -- step 3: free energies, errors, calls ---------------------------------------------------------------------
@@ -260,11 +271,11 @@ def report(hosts: list[str], energies: dict[str, dict[str, dict[str, float | Non
 
 
 def costs(sp: SinglePoints, timings: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Seconds per single point per method on Cu4-sized systems, per GFN1 relaxation, and the Cu13 estimate."""
+    """Seconds per single point per method on the clusters (with or without adsorbate), per GFN1 relaxation, and the Cu13 estimate."""
     out: dict[str, Any] = {}
     for method in METHODS:
-        secs = [r["seconds"] for k, r in sp.data.items() if k.startswith(method + "|") and r["n_atoms"] >= 4
-                and r["converged"]]
+        secs = [r["seconds"] for k, r in sp.data.items() if k.startswith(method + "|")
+                and not r["label"].endswith("(g)") and r["converged"]]  # clusters, not gas molecules
         out[f"{method}_single_point_s"] = {"median": float(np.median(secs)) if secs else None, "n": len(secs)}
     relax = [t["wall_s"] / t["computed"] for t in timings.values() if t.get("computed")]
     out["gfn1_relaxation_s"] = float(np.mean(relax)) if relax else None
@@ -298,18 +309,21 @@ def main() -> None:
         parser.error(f"unknown host(s) {unknown}; choose from {', '.join(HOSTS)}")
 
     geo, timings = {}, {}
-    for host in hosts:
+    sp = SinglePoints(out / "singlepoints.json")
+    # host by host, so the PBE points that matter most run before the later hosts are even relaxed
+    for n, host in enumerate(hosts):
         result, timings[host] = relax_host(host, out)
         geo[host] = geometries(host, result, out)
         log.info("%s: GFN1 screen done (%s); %d geometries", host, result.method, len(geo[host]))
-    sp = SinglePoints(out / "singlepoints.json")
-    for host in hosts:  # xTB first: seconds
         for label, (atoms, _) in geo[host].items():
             for method in ("gfn1", "gfn2"):
                 sp.compute(method, atoms, f"{host}:{label}", args.threads)
-    if not args.no_pbe:
-        for host, label in _pbe_order(hosts, geo):
-            sp.compute("pbe", geo[host][label][0], f"{host}:{label}", args.threads)
+        if not args.no_pbe:
+            for label in _pbe_order(geo[host], first=n == 0):
+                sp.compute("pbe", geo[host][label][0], f"{host}:{label}", args.threads)
+            if n == min(1, len(hosts) - 1):  # after the first doped host: the rest of the first host's set
+                for label in _pbe_order(geo[hosts[0]], first=True, rest=True):
+                    sp.compute("pbe", geo[hosts[0]][label][0], f"{hosts[0]}:{label}", args.threads)
 
     energies = {host: {m: {label: (sp.get(m, atoms) or {}).get("energy_eV") for label, (atoms, _) in g.items()}
                        for m in METHODS} for host, g in geo.items()}
@@ -326,20 +340,13 @@ def main() -> None:
         (out / "accuracy.json").write_text(json.dumps(tables, indent=1))
 
 
-def _pbe_order(hosts: list[str], geo: dict[str, dict[str, tuple[Atoms, str]]]) -> list[tuple[str, str]]:
-    """PBE points by importance: gas, each host's reduced set (Cu4, Cu3Ni first), then Cu4's other intermediates."""
-    core = ("clean", *(ADSORBATE_SPECIES[a] for a in REDUCED))
-    order: list[tuple[str, str]] = [(hosts[0], label) for label, (_, kind) in geo[hosts[0]].items() if kind == "gas"]
-    for host in hosts:
-        order += [(host, label) for label in core if label in geo[host]]
-        if host == hosts[min(1, len(hosts) - 1)]:
-            order += [(hosts[0], label) for label in geo[hosts[0]] if label not in core and label.endswith("*")]
-    seen, unique = set(), []
-    for item in order:
-        if item not in seen:
-            seen.add(item)
-            unique.append(item)
-    return unique
+def _pbe_order(geo: dict[str, tuple[Atoms, str]], first: bool, rest: bool = False) -> list[str]:
+    """PBE labels of one host by importance: gas (first host only), host and the reduced set; or the rest."""
+    core = ["clean", *(ADSORBATE_SPECIES[a] for a in REDUCED)]
+    if rest:
+        return [label for label, (_, kind) in geo.items() if kind == "adsorbate" and label not in core]
+    gas = [label for label, (_, kind) in geo.items() if kind == "gas"] if first else []
+    return gas + [label for label in core if label in geo]
 
 
 if __name__ == "__main__":

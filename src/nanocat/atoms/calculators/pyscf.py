@@ -270,9 +270,11 @@ class PySCFCalculator(Calculator):
         t_scf = time.perf_counter() - t0
         cycles = int(getattr(mf, "cycles", -1))
         if not mf.converged:
+            hint = ("a larger max_cycle, a larger smearing_Ha or another multiplicity" if p["smearing_Ha"]
+                    else "smearing_Ha=0.005 (metal clusters) or a larger max_cycle")
             raise SCFError(f"{self.method_label}: SCF not converged in {p['max_cycle']} cycles on "
                            f"{atoms.get_chemical_formula()} (charge {p['charge']}, multiplicity "
-                           f"{p['multiplicity']}); try smearing_Ha=0.005 or a larger max_cycle")
+                           f"{p['multiplicity']}); try {hint}")
         self._dm, self._dm_key, self._mf = mf.make_rdm1(), key, mf
         e_free = float(getattr(mf, "e_free", None) or e_tot)
         e_zero = float(getattr(mf, "e_zero", None) or e_tot)

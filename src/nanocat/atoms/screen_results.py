@@ -181,6 +181,7 @@ class ScreenResult:
     def from_dict(cls, data: Mapping[str, Any]) -> ScreenResult:
         """Inverse of :meth:`as_dict` (documents without ``prediction`` rebuild it from product and reason)."""
         data = dict(data)
+        data.pop("report", None)  # `nanocat screen --json` adds the report's path beside the result
         product, reason = data.pop("predicted_product", None), data.pop("reason", "")
         data["prediction"] = (Prediction.from_dict(data["prediction"]) if "prediction" in data
                               else Prediction(product, reason))

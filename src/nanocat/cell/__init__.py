@@ -1,1 +1,0 @@
-"""Electrolyzer transport models (planned, wave 2): nothing here yet, on purpose."""

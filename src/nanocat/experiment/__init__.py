@@ -1,1 +1,0 @@
-"""Faradaic efficiencies from raw data (planned, wave 2): nothing here yet, on purpose."""

@@ -81,7 +81,7 @@ def _list(metal: str | None = typer.Option(None, "--metal", help="element symbol
     if as_json:
         emit_json([_record_document(r) for r in records])
         return
-    rows = [(r.id, r.formula or _metals_text(r.metals), _EVIDENCE_SHORT.get("+".join(r.evidence_kinds), "–"),
+    rows = [(r.id, r.formula or f"– ({_metals_text(r.metals)})", _EVIDENCE_SHORT.get("+".join(r.evidence_kinds), "–"),
              _fe_summary(r), ", ".join(str(x) for x in r.seed_refs)) for r in records]
     print_table(f"{len(rows)} catalysts", ["id", "formula", "data", "FE % @ U/V vs RHE", "refs"], rows, fold=True,
                 whole=("id",))

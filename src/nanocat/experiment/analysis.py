@@ -179,7 +179,10 @@ class _StepAnalysis:
     def __init__(self, run: Run, source: str, base: Path, references: ReferenceLibrary, molar_mass: float,
                  n_metal: int, metal_fraction: float) -> None:
         self.run, self.source, self.base = run, source, base
-        self.ref = references.get(run.reference.electrode)
+        try:
+            self.ref = references.get(run.reference.electrode)
+        except InputError as exc:
+            raise InputError(f"{source}: field reference.electrode: {exc}") from None
         self.molar_mass, self.n_metal, self.metal_fraction = molar_mass, n_metal, metal_fraction
         self.warnings: list[str] = []
 

@@ -85,6 +85,7 @@ class StepResult:
     energy_efficiency_percent: Mapping[str, float]
     co2_conversion_percent: float | None = None
     injections: tuple[InjectionResult, ...] = ()
+    duration_s: float = 0.0
 
     _MAPS = ("fe_percent", "j_partial_mA_cm2", "tof_per_s", "tof_per_metal_atom_per_s", "mass_activity_A_g_metal",
              "energy_efficiency_percent")
@@ -93,7 +94,7 @@ class StepResult:
         """Plain record for JSON (keys of issue 8: potential_V_RHE, j_total_mA_cm2, fe_percent, ...)."""
         d: dict[str, Any] = {k: getattr(self, k) for k in (
             "index", "label", "potentiostat", "potential_V_RHE", "potential_V_ref", "current_A", "j_total_mA_cm2",
-            "charge_C", "fe_sum_percent", "co2_conversion_percent")}
+            "charge_C", "fe_sum_percent", "co2_conversion_percent", "duration_s")}
         for k in self._MAPS:
             d[k] = dict(getattr(self, k))
         d["injections"] = [i.as_dict() for i in self.injections]
@@ -109,7 +110,8 @@ class StepResult:
                    float(d["fe_sum_percent"]), dict(d["tof_per_s"]), dict(d["tof_per_metal_atom_per_s"]),
                    dict(d["mass_activity_A_g_metal"]), dict(d["energy_efficiency_percent"]),
                    None if co2 is None else float(co2),
-                   tuple(InjectionResult.from_dict(i) for i in d.get("injections", ())))
+                   tuple(InjectionResult.from_dict(i) for i in d.get("injections", ())),
+                   float(d.get("duration_s", 0.0)))
 
 
 @dataclass(frozen=True)
@@ -237,7 +239,7 @@ class _StepAnalysis:
             mass_activity_A_g_metal={p: abs(j) * 1e-3 / loading_metal_g_cm2 for p, j in j_partial.items()},
             energy_efficiency_percent={p: physics.half_cell_energy_efficiency_percent(
                 fe[p], get_product(p).E0_V_RHE, potential) for p in fe},
-            co2_conversion_percent=co2, injections=tuple(injections))
+            co2_conversion_percent=co2, injections=tuple(injections), duration_s=float(t[-1] - t[0]))
 
     def _warn(self, message: str) -> None:
         log.warning(message)

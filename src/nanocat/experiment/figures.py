@@ -4,6 +4,8 @@ stacked FE bars vs potential, partial current densities vs potential, Tafel plot
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,19 @@ def _pyplot() -> Any:
     return plt
 
 
+@contextmanager
+def _axes(out: Path, dpi: int, height_in: float = 2.5) -> Iterator[Any]:
+    """One single-column axes in the knowledge-base style, saved to ``out`` and closed on exit."""
+    plt = _pyplot()
+    with plt.rc_context(_RC):
+        fig, ax = plt.subplots(figsize=(COLUMN_WIDTH_IN, height_in), constrained_layout=True)
+        try:
+            yield ax
+            fig.savefig(out, dpi=dpi)
+        finally:
+            plt.close(fig)
+
+
 def _colour(product: str, k: int) -> str:
     """The product's colour from the knowledge-base figures, or a spare one."""
     return _COLOURS.get(product, _EXTRA[k % len(_EXTRA)])
@@ -40,10 +55,8 @@ def _label(product: str) -> str:
 
 def plot_fe_bars(result: ExperimentResult, out: str | Path, dpi: int = 300) -> Path:
     """Stacked FE bars (%) per product at each step's potential (V_RHE)."""
-    plt = _pyplot()
     out = Path(out)
-    with plt.rc_context(_RC):
-        fig, ax = plt.subplots(figsize=(COLUMN_WIDTH_IN, 2.5), constrained_layout=True)
+    with _axes(out, dpi, 2.5) as ax:
         x = np.arange(len(result.steps))
         bottom = np.zeros(len(result.steps))
         for k, product in enumerate(result.products):
@@ -57,18 +70,14 @@ def plot_fe_bars(result: ExperimentResult, out: str | Path, dpi: int = 300) -> P
         ax.set_ylim(0, max(105.0, float(bottom.max()) + 5))
         ax.axhline(100, color="k", lw=0.4, ls=":")
         ax.legend(ncol=min(4, len(result.products)), loc="upper center", bbox_to_anchor=(0.5, 1.18))
-        fig.savefig(out, dpi=dpi)
-        plt.close(fig)
     return out
 
 
 def plot_partial_currents(result: ExperimentResult, out: str | Path, dpi: int = 300) -> Path:
     """|j_partial| (mA cm⁻², log scale) vs E (V_RHE) per product, and |j_total|."""
-    plt = _pyplot()
     out = Path(out)
     e = [s.potential_V_RHE for s in result.steps]
-    with plt.rc_context(_RC):
-        fig, ax = plt.subplots(figsize=(COLUMN_WIDTH_IN, 2.5), constrained_layout=True)
+    with _axes(out, dpi, 2.5) as ax:
         for k, product in enumerate(result.products):
             j = [abs(s.j_partial_mA_cm2.get(product, np.nan)) for s in result.steps]
             ax.semilogy(e, j, "o-", ms=3, lw=0.8, color=_colour(product, k), label=_label(product))
@@ -76,17 +85,13 @@ def plot_partial_currents(result: ExperimentResult, out: str | Path, dpi: int = 
         ax.set_xlabel("E (V vs RHE, iR-corrected)")
         ax.set_ylabel("|j| (mA cm$^{-2}$)")
         ax.legend()
-        fig.savefig(out, dpi=dpi)
-        plt.close(fig)
     return out
 
 
 def plot_tafel(result: ExperimentResult, out: str | Path, dpi: int = 300) -> Path:
     """E (V_RHE) vs log10|j_partial| with the fitted lines and slopes (mV dec⁻¹)."""
-    plt = _pyplot()
     out = Path(out)
-    with plt.rc_context(_RC):
-        fig, ax = plt.subplots(figsize=(COLUMN_WIDTH_IN, 2.5), constrained_layout=True)
+    with _axes(out, dpi, 2.5) as ax:
         for k, product in enumerate(result.products):
             pts = [(np.log10(abs(s.j_partial_mA_cm2[product])), s.potential_V_RHE) for s in result.steps
                    if s.j_partial_mA_cm2.get(product)]
@@ -105,27 +110,51 @@ def plot_tafel(result: ExperimentResult, out: str | Path, dpi: int = 300) -> Pat
         ax.set_xlabel("log$_{10}$ |j$_{partial}$| (mA cm$^{-2}$)")
         ax.set_ylabel("E (V vs RHE)")
         ax.legend()
-        fig.savefig(out, dpi=dpi)
-        plt.close(fig)
+    return out
+
+
+def plot_stability(result: ExperimentResult, out: str | Path, dpi: int = 300) -> Path:
+    """FE (%) of every GC injection and j (mA cm⁻²) vs time on stream (steps laid end to end, s)."""
+    out = Path(out)
+    with _axes(out, dpi, 2.5) as ax:
+        twin = ax.twinx()
+        offset = 0.0
+        gases = {p for step in result.steps for inj in step.injections for p in inj.fe_percent}
+        for step in result.steps:
+            times = [offset + inj.time_s for inj in step.injections]
+            for k, product in enumerate(result.products):
+                if product not in gases:
+                    continue
+                fe = [inj.fe_percent.get(product, np.nan) for inj in step.injections]
+                ax.plot(times, fe, "o-", ms=3, lw=0.6, color=_colour(product, k),
+                        label=_label(product) if step.index == 0 else None)
+            twin.plot(times, [inj.j_total_mA_cm2 for inj in step.injections], "k^", ms=3,
+                      label="j" if step.index == 0 else None)
+            offset += step.duration_s
+        ax.set_xlabel("time on stream (s)")
+        ax.set_ylabel("Faradaic efficiency (%)")
+        twin.set_ylabel("j (mA cm$^{-2}$)")
+        ax.legend(loc="center left")
     return out
 
 
 def plot_run(result: ExperimentResult, folder: str | Path, dpi: int = 300) -> list[Path]:
-    """Write fe_bars.png, partial_currents.png and tafel.png into ``folder``."""
+    """Write fe_bars.png, partial_currents.png, tafel.png and (with GC data) stability.png into ``folder``."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    return [plot_fe_bars(result, folder / "fe_bars.png", dpi),
-            plot_partial_currents(result, folder / "partial_currents.png", dpi),
-            plot_tafel(result, folder / "tafel.png", dpi)]
+    paths = [plot_fe_bars(result, folder / "fe_bars.png", dpi),
+             plot_partial_currents(result, folder / "partial_currents.png", dpi),
+             plot_tafel(result, folder / "tafel.png", dpi)]
+    if any(step.injections for step in result.steps):
+        paths.append(plot_stability(result, folder / "stability.png", dpi))
+    return paths
 
 
 def plot_comparison(result: ExperimentResult, prediction: Prediction, out: str | Path, dpi: int = 300) -> Path:
     """Measured FE (points) and computed FE(U) (lines) on the same axes; limiting potentials as vertical lines."""
-    plt = _pyplot()
     out = Path(out)
     e = [s.potential_V_RHE for s in result.steps]
-    with plt.rc_context(_RC):
-        fig, ax = plt.subplots(figsize=(COLUMN_WIDTH_IN, 2.6), constrained_layout=True)
+    with _axes(out, dpi, 2.6) as ax:
         products = list(dict.fromkeys([*result.products, *prediction.fe_percent, *prediction.limiting_potential_V_RHE]))
         for k, product in enumerate(products):
             colour = _colour(product, k)
@@ -151,6 +180,4 @@ def plot_comparison(result: ExperimentResult, prediction: Prediction, out: str |
         ax.set_xlabel("E (V vs RHE)")
         ax.set_ylabel("Faradaic efficiency (%)")
         ax.legend(ncol=2)
-        fig.savefig(out, dpi=dpi)
-        plt.close(fig)
     return out

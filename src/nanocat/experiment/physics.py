@@ -31,26 +31,26 @@ def to_rhe(potential_V_ref: np.ndarray | float, current_A: np.ndarray | float, r
     return e + shift - i * R_u_ohm * (1.0 - compensated_fraction)
 
 
-def charge_C(time_s: np.ndarray, current_A: np.ndarray, start_s: float, end_s: float) -> float:
-    """|∫ I dt| (C) over [start_s, end_s] by the trapezoidal rule (end points interpolated)."""
+def _integral_As(time_s: np.ndarray, current_A: np.ndarray, start_s: float, end_s: float) -> float:
+    """Signed ∫ I dt (A s) over [start_s, end_s], trapezoidal, with the end points interpolated."""
     t = np.asarray(time_s, dtype=float)
     i = np.asarray(current_A, dtype=float)
     if end_s <= start_s:
-        raise InputError(f"charge window [{start_s}, {end_s}] s is empty")
+        raise InputError(f"integration window [{start_s}, {end_s}] s is empty")
     inside = (t > start_s) & (t < end_s)
     tt = np.concatenate(([start_s], t[inside], [end_s]))
     ii = np.concatenate(([np.interp(start_s, t, i)], i[inside], [np.interp(end_s, t, i)]))
-    return float(abs(trapezoid(ii, tt)))
+    return float(trapezoid(ii, tt))
+
+
+def charge_C(time_s: np.ndarray, current_A: np.ndarray, start_s: float, end_s: float) -> float:
+    """|∫ I dt| (C) over [start_s, end_s] by the trapezoidal rule (end points interpolated)."""
+    return abs(_integral_As(time_s, current_A, start_s, end_s))
 
 
 def mean_current_A(time_s: np.ndarray, current_A: np.ndarray, start_s: float, end_s: float) -> float:
     """Time-averaged current (A, signed) over [start_s, end_s]: ∫ I dt / Δt."""
-    t = np.asarray(time_s, dtype=float)
-    i = np.asarray(current_A, dtype=float)
-    inside = (t > start_s) & (t < end_s)
-    tt = np.concatenate(([start_s], t[inside], [end_s]))
-    ii = np.concatenate(([np.interp(start_s, t, i)], i[inside], [np.interp(end_s, t, i)]))
-    return float(trapezoid(ii, tt) / (end_s - start_s))
+    return _integral_As(time_s, current_A, start_s, end_s) / (end_s - start_s)
 
 
 def molar_flow_mol_s(flow_sccm: float, reference_T_K: float, reference_p_kPa: float) -> float:

@@ -118,3 +118,24 @@ def test_bad_files_name_file_and_line(tmp_path: Path, name: str, content: str, m
     path.write_text(content)
     with pytest.raises(InputError, match=message):
         read_potentiostat(path)
+
+
+def test_low_fe_sum_and_carbon_balance_warn(tmp_path: Path) -> None:
+    # 0.1 sccm of a feed with 50 % CO2; 60 % CO at the outlet needs 120 % of the CO2 fed; FE sum 1.7 % < 90 %
+    text = MINIMAL.replace("flow_sccm: 20.0", "flow_sccm: 0.1, feed_co2_fraction: 0.5").replace(
+        "CO: 3000.0, H2: 500.0", "CO: 600000.0")
+    text = text.replace("    liquid: {volume_mL: 30.0, sampled_at_s: 1800, concentration_mM: {HCOOH: 0.1}}\n", "")
+    result = analyze_file(write_run(tmp_path, text, current_A=-0.5))
+    step = result.steps[0]
+    n_in = 101325 * 0.1e-6 / 60 / (R * 273.15)
+    assert step.fe_percent["CO"] == pytest.approx(100 * 2 * F * 0.6 * n_in / 0.5, rel=1e-8)
+    assert step.co2_conversion_percent == pytest.approx(120.0, rel=1e-8)
+    assert any("below 100" in w for w in result.warnings)
+    assert any("carbon balance" in w for w in result.warnings)
+
+
+def test_prediction_round_trip() -> None:
+    from nanocat.experiment.compare import Prediction
+
+    p = Prediction("kinetics", "k.json", (-0.8, -0.6), {"CO": (70.0, None)}, {"CO": -0.5}, "CO")
+    assert Prediction.from_dict(json.loads(json.dumps(p.as_dict()))) == p

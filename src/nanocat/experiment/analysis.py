@@ -242,7 +242,7 @@ class _StepAnalysis:
             co2_conversion_percent=co2, injections=tuple(injections), duration_s=float(t[-1] - t[0]))
 
     def _warn(self, message: str) -> None:
-        log.warning(message)
+        log.info(message)  # the CLI prints result.warnings; logging it too would say it twice
         self.warnings.append(message)
 
     def _gas(self, index: int, step: Step, t: np.ndarray, i: np.ndarray

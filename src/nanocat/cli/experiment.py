@@ -20,8 +20,8 @@ def _analyze(run_file: Path = typer.Argument(..., help="run description (YAML)")
     from nanocat.experiment.analysis import analyze_run
     from nanocat.experiment.run import load_run
 
-    run, _ = load_run(run_file)
-    result = analyze_run(run, str(run_file), run_file.parent)
+    run, located = load_run(run_file)
+    result = analyze_run(run, str(run_file), run_file.parent, located=located)
     catalysts = None
     if add_to_kb:
         from nanocat.experiment.kb import add_to_kb as store

@@ -30,6 +30,7 @@ from scipy.integrate import trapezoid
 from nanocat._version import __version__
 from nanocat.chem import parse_formula
 from nanocat.chem.products import get_product
+from nanocat.data.yamlsrc import Located
 from nanocat.errors import InputError
 from nanocat.experiment import physics
 from nanocat.experiment.readers import read_potentiostat
@@ -175,22 +176,33 @@ def _time_mean(t: np.ndarray, y: np.ndarray) -> float:
     return float(trapezoid(y, t) / (t[-1] - t[0])) if t[-1] > t[0] else float(np.mean(y))
 
 
+def _field(source: str, located: Located | None, dotted: str) -> str:
+    """'run.yaml:12: field steps.0.gas': file, line (when the YAML's lines are known) and field."""
+    path = tuple(int(p) if p.isdigit() else p for p in dotted.split("."))
+    line = located.line(path) if located is not None else None
+    return f"{source}:{line}: field {dotted}" if line is not None else f"{source}: field {dotted}"
+
+
 class _StepAnalysis:
     """Analysis of one step (a helper holding the shared inputs; not part of the API)."""
 
     def __init__(self, run: Run, source: str, base: Path, references: ReferenceLibrary, molar_mass: float,
-                 n_metal: int, metal_fraction: float) -> None:
-        self.run, self.source, self.base = run, source, base
+                 n_metal: int, metal_fraction: float, located: Located | None = None) -> None:
+        self.run, self.source, self.base, self.located = run, source, base, located
         try:
             self.ref = references.get(run.reference.electrode)
         except InputError as exc:
-            raise InputError(f"{source}: field reference.electrode: {exc}") from None
+            raise InputError(f"{_field(source, located, 'reference.electrode')}: {exc}") from None
         self.molar_mass, self.n_metal, self.metal_fraction = molar_mass, n_metal, metal_fraction
         self.warnings: list[str] = []
 
+    def _at(self, dotted: str) -> str:
+        """'run.yaml:12: field steps.0.gas' (the line when the YAML's lines are known)."""
+        return _field(self.source, self.located, dotted)
+
     def analyse(self, index: int, step: Step) -> StepResult:
         """Numbered steps 1-5 of the module docstring for one potential step."""
-        run, where = self.run, f"{self.source}: steps.{index}"
+        run, where = self.run, self._at(f"steps.{index}")
         df = read_potentiostat(self.base / step.potentiostat)
         t, i, e = (df[c].to_numpy() for c in ("time_s", "current_A", "potential_V_ref"))
         if np.max(np.abs(i)) < _MIN_CURRENT_A:
@@ -254,7 +266,7 @@ class _StepAnalysis:
         standard = gas.internal_standard
         results = []
         for k, inj in enumerate(gas.injections):
-            where = f"{self.source}: steps.{index}.gas.injections.{k}"
+            where = self._at(f"steps.{index}.gas.injections.{k}")
             if not t[0] <= inj.time_s <= t[-1]:
                 raise InputError(f"{where}.time_s: {inj.time_s:g} s is outside the potentiostat record "
                                  f"({t[0]:g}-{t[-1]:g} s)")
@@ -286,7 +298,7 @@ class _StepAnalysis:
         """FE of liquid products from moles and the charge passed up to sampling (step 4)."""
         liq = step.liquid
         assert liq is not None
-        where = f"{self.source}: steps.{index}.liquid"
+        where = self._at(f"steps.{index}.liquid")
         if liq.sampled_at_s > t[-1] + 1e-9:
             raise InputError(f"{where}.sampled_at_s: {liq.sampled_at_s:g} s is after the end of the "
                              f"potentiostat record ({t[-1]:g} s)")
@@ -304,23 +316,27 @@ class _StepAnalysis:
 
 
 def analyze_run(run: Run, source: str = "run", base_dir: str | Path = ".",
-                references: ReferenceLibrary | None = None, inputs: Mapping[str, Any] | None = None
-                ) -> ExperimentResult:
-    """Analyse a validated run (paths relative to ``base_dir``) into an :class:`ExperimentResult`."""
+                references: ReferenceLibrary | None = None, inputs: Mapping[str, Any] | None = None,
+                located: Located | None = None) -> ExperimentResult:
+    """Analyse a validated run (paths relative to ``base_dir``) into an :class:`ExperimentResult`.
+
+    ``located`` (from :func:`load_run`) lets error messages give the YAML line of the step at fault.
+    """
     refs = references or default_references()
     try:
         formula = parse_formula(run.electrode.catalyst)
     except InputError as exc:
-        raise InputError(f"{source}: field electrode.catalyst: {exc}") from None
+        raise InputError(f"{_field(source, located, 'electrode.catalyst')}: {exc}") from None
     molar_mass = run.electrode.molar_mass_g_mol or formula.molar_mass_g_mol
     if molar_mass is None:
-        raise InputError(f"{source}: field electrode.molar_mass_g_mol: the formula's ligands have no known "
+        raise InputError(f"{_field(source, located, 'electrode')}.molar_mass_g_mol: the formula's ligands have no known "
                          "composition; give the molar mass (g/mol)")
     from ase.data import atomic_masses, atomic_numbers
 
     metal_mass = sum(atomic_masses[atomic_numbers[el]] * n for el, n in formula.metals.items())
     n_metal = formula.n_metal_atoms
-    helper = _StepAnalysis(run, source, Path(base_dir), refs, molar_mass, n_metal, min(1.0, metal_mass / molar_mass))
+    helper = _StepAnalysis(run, source, Path(base_dir), refs, molar_mass, n_metal, min(1.0, metal_mass / molar_mass),
+                           located)
     ref = helper.ref
     if ref.dE_dT_V_K is None and not ref.is_rhe and abs(run.temperature_K - 298.15) > 5:
         helper._warn(f"{source}: {ref.name} has no tabulated temperature coefficient; its 25 °C potential is "
@@ -343,5 +359,5 @@ def analyze_run(run: Run, source: str = "run", base_dir: str | Path = ".",
 def analyze_file(path: str | Path, references: ReferenceLibrary | None = None) -> ExperimentResult:
     """Read a run YAML and analyse it (files relative to the YAML's folder)."""
     path = Path(path)
-    run, _ = load_run(path)
-    return analyze_run(run, str(path), path.parent, references)
+    run, located = load_run(path)
+    return analyze_run(run, str(path), path.parent, references, located=located)

@@ -139,3 +139,11 @@ def test_prediction_round_trip() -> None:
 
     p = Prediction("kinetics", "k.json", (-0.8, -0.6), {"CO": (70.0, None)}, {"CO": -0.5}, "CO")
     assert Prediction.from_dict(json.loads(json.dumps(p.as_dict()))) == p
+
+
+def test_without_resistance_there_is_no_ir_correction_and_a_warning(tmp_path: Path) -> None:
+    text = MINIMAL.replace("resistance: {R_u_ohm: 8.0, compensated_fraction: 0.85}\n", "")
+    result = analyze_file(write_run(tmp_path, text))
+    nernst = math.log(10) * R * 298.15 / F
+    assert result.steps[0].potential_V_RHE == pytest.approx(-1.2 + 0.197 + 7.2 * nernst, abs=1e-9)
+    assert any("not iR-corrected" in w for w in result.warnings)

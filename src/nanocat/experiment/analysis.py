@@ -207,8 +207,9 @@ class _StepAnalysis:
         t, i, e = (df[c].to_numpy() for c in ("time_s", "current_A", "potential_V_ref"))
         if np.max(np.abs(i)) < _MIN_CURRENT_A:
             raise InputError(f"{where}.potentiostat: {step.potentiostat} carries no current (all |I| < 1 pA)")
-        e_rhe = physics.to_rhe(e, i, self.ref, run.electrolyte.pH, run.temperature_K, run.resistance.R_u_ohm,
-                               run.resistance.compensated_fraction)
+        r_u, comp = (0.0, 0.0) if run.resistance is None else (run.resistance.R_u_ohm,
+                                                               run.resistance.compensated_fraction)
+        e_rhe = physics.to_rhe(e, i, self.ref, run.electrolyte.pH, run.temperature_K, r_u, comp)
         current = _time_mean(t, i)
         area = run.electrode.area_cm2
         j_total = current / area * 1e3
@@ -341,6 +342,8 @@ def analyze_run(run: Run, source: str = "run", base_dir: str | Path = ".",
     if ref.dE_dT_V_K is None and not ref.is_rhe and abs(run.temperature_K - 298.15) > 5:
         helper._warn(f"{source}: {ref.name} has no tabulated temperature coefficient; its 25 °C potential is "
                      f"used at {run.temperature_K:g} K")
+    if run.resistance is None:
+        helper._warn(f"{source}: no resistance given: potentials are not iR-corrected (give resistance.R_u_ohm)")
     steps = tuple(helper.analyse(k, s) for k, s in enumerate(run.steps))
     tafel = {}
     for product in dict.fromkeys(p for s in steps for p in s.fe_percent):

@@ -171,7 +171,7 @@ class Run(BaseModel):
     electrode: Electrode
     reference: Reference
     electrolyte: Electrolyte
-    resistance: Resistance = Resistance(R_u_ohm=0.0)
+    resistance: Resistance | None = Field(None, description="omitted: no iR correction (warned)")
     cell: Literal["H-cell", "flow/GDE", "MEA"] = "H-cell"
     temperature_K: float = Field(298.15, gt=250, lt=400)
     fe_sum_tolerance_percent: float = Field(10.0, ge=0, le=50)

@@ -8,11 +8,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from test_experiment_analysis import MINIMAL, write_run  # noqa: I001  (tests/ is on sys.path under pytest)
 
 from nanocat.cli import main
 from nanocat.settings import get_settings
-
-from test_experiment_analysis import MINIMAL, write_run  # noqa: I001  (tests/ is on sys.path under pytest)
 
 DATA = Path(__file__).parent / "data"
 
@@ -43,8 +42,8 @@ def test_analyze_table_plots_and_adds_to_the_knowledge_base(capsys: pytest.Captu
     assert main(["experiment", "analyze", str(series), "--plot", str(tmp_path / "figs"), "--add-to-kb"]) == 0
     out = capsys.readouterr().out
     assert "Tafel" in out and "CO" in out and "HCOOH" in out
-    assert sorted(p.name for p in (tmp_path / "figs").iterdir()) == ["fe_bars.png", "partial_currents.png", "stability.png",
-                                                                   "tafel.png"]
+    assert sorted(p.name for p in (tmp_path / "figs").iterdir()) == [
+        "fe_bars.png", "partial_currents.png", "stability.png", "tafel.png"]
     assert _stored_ids() == ["exp-au25-example"]
     assert main(["catalysts", "show", "Au25-example", "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)

@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 
 from nanocat.errors import InputError
-from nanocat.experiment import ReferenceElectrode, ReferenceLibrary, default_references, fit_tafel
-from nanocat.experiment import physics
+from nanocat.experiment import ReferenceElectrode, ReferenceLibrary, default_references, fit_tafel, physics
 
 F = 96485.33212  # C/mol, CODATA 2018 (exact SI)
 R = 8.314462618  # J/(mol K), CODATA 2018 (exact SI)

@@ -330,7 +330,8 @@ def analyze_run(run: Run, source: str = "run", base_dir: str | Path = ".",
         raise InputError(f"{_field(source, located, 'electrode.catalyst')}: {exc}") from None
     molar_mass = run.electrode.molar_mass_g_mol or formula.molar_mass_g_mol
     if molar_mass is None:
-        raise InputError(f"{_field(source, located, 'electrode')}.molar_mass_g_mol: the formula's ligands have no known "
+        where = _field(source, located, "electrode")
+        raise InputError(f"{where}.molar_mass_g_mol: the formula's ligands have no known "
                          "composition; give the molar mass (g/mol)")
     from ase.data import atomic_masses, atomic_numbers
 

@@ -24,7 +24,8 @@ Reader = Callable[[Path], pd.DataFrame]
 
 _QUANTITY = {"time": "time_s", "t": "time_s", "current": "current_A", "i": "current_A", "<i>": "current_A",
              "im": "current_A", "potential": "potential_V_ref", "e": "potential_V_ref", "ewe": "potential_V_ref",
-             "vf": "potential_V_ref", "<ewe>": "potential_V_ref", "voltage": "potential_V_ref", "e_we": "potential_V_ref"}
+             "vf": "potential_V_ref", "<ewe>": "potential_V_ref", "voltage": "potential_V_ref",
+             "e_we": "potential_V_ref"}
 _UNIT = {"time_s": {"s": 1.0, "sec": 1.0, "min": 60.0, "h": 3600.0, "ms": 1e-3},
          "current_A": {"a": 1.0, "ma": 1e-3, "ua": 1e-6, "µa": 1e-6, "μa": 1e-6, "na": 1e-9},
          "potential_V_ref": {"v": 1.0, "mv": 1e-3, "v_ref": 1.0, "vvsref": 1.0, "vvs.ref": 1.0}}

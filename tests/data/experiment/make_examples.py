@@ -75,7 +75,8 @@ def write_dta(path: Path, i: np.ndarray, e: np.ndarray) -> None:
     head = ["EXPLAIN", "TAG\tCHRONOA", "TITLE\tLABEL\tChronoamperometry Scan\tTest &Identifier",
             "DATE\tLABEL\t3/15/2025\tDate", "TIME\tLABEL\t11:05:42\tTime", "NOTES\tNOTES\t1\t&Notes...",
             "\tsynthetic nanocat example", "PSTAT\tPSTAT\tREF600-00000\tPotentiostat",
-            f"VPRESTEP\tPOTEN\t{e[0]:.5E}\tF\tPre-step V&oltage (V)", "SAMPLETIME\tQUANT\t1.00000E+001\tSample &Period (s)",
+            f"VPRESTEP\tPOTEN\t{e[0]:.5E}\tF\tPre-step V&oltage (V)",
+            "SAMPLETIME\tQUANT\t1.00000E+001\tSample &Period (s)",
             "AREA\tQUANT\t1.00000E+000\tSample &Area (cm^2)", f"CURVE\tTABLE\t{T.size}",
             "\tPt\tT\tVf\tIm\tVu\tSig\tAch\tIERange\tOver", "\t#\ts\tV vs. Ref.\tA\tV\tV\tV\t#\tbits"]
     rows = [f"\t{k}\t{t:.5E}\t{b:.5E}\t{a:.5E}\t0.00000E+000\t{b:.5E}\t0.00000E+000\t9\t..........."
@@ -114,10 +115,12 @@ def main() -> None:
         else:
             write_csv(HERE / name, i, e, sep="\t" if name.endswith(".tsv") else ",")
         ppm = gc_ppm(i_mean, fe)
-        lines += [f"  - potentiostat: {name}", "    gas: {flow_sccm: 20.0, reference_T_K: 273.15, reference_p_kPa: 101.325,",
+        c_mM = hcooh_mM(i, fe["HCOOH"])
+        lines += [f"  - potentiostat: {name}",
+                  "    gas: {flow_sccm: 20.0, reference_T_K: 273.15, reference_p_kPa: 101.325,",
                   f"          injections: [{{time_s: 600, ppm: {{CO: {ppm['CO']}, H2: {ppm['H2']}}}}},",
                   f"                       {{time_s: 1500, ppm: {{CO: {ppm['CO']}, H2: {ppm['H2']}}}}}]}}",
-                  f"    liquid: {{volume_mL: 30.0, sampled_at_s: 1800, concentration_mM: {{HCOOH: {hcooh_mM(i, fe['HCOOH'])}}}}}"]
+                  f"    liquid: {{volume_mL: 30.0, sampled_at_s: 1800, concentration_mM: {{HCOOH: {c_mM}}}}}"]
     (HERE / "series.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from nanocat.data.figures import _COLOURS, _PRODUCT_TEX, COLUMN_WIDTH_IN
+from nanocat.data.figures import PRODUCT_COLOURS, PRODUCT_TEX, COLUMN_WIDTH_IN
 from nanocat.experiment.analysis import ExperimentResult
 from nanocat.experiment.compare import Prediction
 
@@ -45,12 +45,12 @@ def _axes(out: Path, dpi: int, height_in: float = 2.5) -> Iterator[Any]:
 
 def _colour(product: str, k: int) -> str:
     """The product's colour from the knowledge-base figures, or a spare one."""
-    return _COLOURS.get(product, _EXTRA[k % len(_EXTRA)])
+    return PRODUCT_COLOURS.get(product, _EXTRA[k % len(_EXTRA)])
 
 
 def _label(product: str) -> str:
     """Product name with subscripts."""
-    return _PRODUCT_TEX.get(product, product)
+    return PRODUCT_TEX.get(product, product)
 
 
 def plot_fe_bars(result: ExperimentResult, out: str | Path, dpi: int = 300) -> Path:

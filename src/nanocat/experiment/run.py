@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from nanocat.data.validate import _pydantic_to_data_error
+from nanocat.data.validate import pydantic_to_data_error
 from nanocat.data.yamlsrc import Located, load_yaml
 from nanocat.errors import DataError
 
@@ -192,5 +192,5 @@ def load_run(path: str | Path) -> tuple[Run, Located]:
     try:
         run = Run.model_validate(doc.data)
     except ValidationError as exc:
-        raise _pydantic_to_data_error(exc, doc) from None
+        raise pydantic_to_data_error(exc, doc) from None
     return run, doc

@@ -43,10 +43,11 @@ def table(columns: Sequence[str], rows: Sequence[Sequence[str]], css: str = "") 
 def page(title: str, body: str, depth: int, scripts: Sequence[str] = (), plotly: bool = False) -> str:
     """A whole document; ``depth`` is how many folders below the index it sits (for relative links)."""
     up = "../" * depth
-    js = ([f"{up}assets/plotly.min.js"] if plotly else []) + [f"{up}assets/{s}" for s in scripts]
-    tags = "".join(f'<script src="{s}"></script>' for s in js)
+    # plotly first and blocking (figure fragments call it inline); page scripts deferred until the body exists
+    tags = (f'<script src="{up}assets/plotly.min.js"></script>' if plotly else "") + "".join(
+        f'<script defer src="{up}assets/{s}"></script>' for s in scripts)
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title>'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,"><title>{html.escape(title)}</title>'
             f'<link rel="stylesheet" href="{up}assets/explorer.css">{tags}</head><body>'
             f'<nav><a href="{up}index.html">nanocat explorer</a></nav><main><h1>{html.escape(title)}</h1>{body}</main>'
             f'<footer>nanocat {__version__} · knowledge base quoted from Ghosh et al., Nanoscale Horiz. 2025 '
@@ -70,7 +71,7 @@ def index_page(n_catalysts: int, screens: Sequence[ScreenView], sweeps: Sequence
         + '<p class="muted" id="count"></p>'
         + '<p class="muted">Product, FE and cell filters apply to the same measurement. A lower bound (">80 %") '
           'counts as 80–100 %, an upper bound ("<10 %") as 0–10 %. Click a column head to sort.</p>')
-    cols = [("id", "id"), ("formula", "formula"), ("kind", "kind"), ("model", "experiment / computed"),
+    cols = [("id", "id"), ("formula", "formula"), ("kind", "kind"), ("model", "exp. / comp."),
             ("metals", "metals"), ("electron_count", "e⁻"), ("hydrides", "hydrides"), ("products", "products"),
             ("best_fe", "best FE"), ("cells", "cell"), ("n_measurements", "# FE")]
     head = "".join(f'<th data-key="{k}" class="sortable">{html.escape(label)}</th>' for k, label in cols)
@@ -90,12 +91,20 @@ def index_page(n_catalysts: int, screens: Sequence[ScreenView], sweeps: Sequence
     return page("nanocat explorer", body, 0, scripts=("data.js", "explorer.js"))
 
 
+def _anchor(ligand: Mapping[str, Any]) -> str:
+    """", S-anchored" from a ligand's donor atoms (one name or a list of them), or nothing."""
+    anchor = ligand.get("anchor")
+    if not anchor:
+        return ""
+    atoms = [anchor] if isinstance(anchor, str) else list(dict.fromkeys(anchor))
+    return f", {'/'.join(atoms)}-anchored"
+
+
 def catalyst_page(record: CatalystRecord, screens: Sequence[ScreenView]) -> str:
     """One catalyst: chemistry, measurements with FE bars, other claims, citations, matching screens."""
-    charge = "charge not stated" if record.charge is None else f"{record.charge:+d}"
-    ligands = ", ".join(
-        f"{lig.get('name')}×{lig.get('count')} ({lig.get('kind', '?')}-type"
-        + (f", {lig['anchor']}-anchored" if lig.get("anchor") else "") + ")" for lig in record.ligands) or "none"
+    charge = "charge not stated" if record.charge is None else (f"{record.charge:+d}" if record.charge else "0")
+    ligands = ", ".join(f"{lig.get('name')}×{lig.get('count')} ({lig.get('kind', '?')}-type{_anchor(lig)})"
+                        for lig in record.ligands) or "none"
     hydrides = hydride_tag(record) + (f" ({record.hydrides.count} H)" if record.hydrides and record.hydrides.count
                                       else "")
     chem = table(["quantity", "value"], [

@@ -36,18 +36,23 @@ def fe_bars(measurements: Sequence[Mapping[str, Any]], div_id: str = "fe-bars") 
     import plotly.graph_objects as go
 
     fig = go.Figure()
-    groups = list(dict.fromkeys(f"{m['study']}<br>{m['potential']} V" for m in measurements))
+    def group(m: Mapping[str, Any]) -> str:
+        potential = "U n.r." if m["potential"] == "n.r." else f"{m['potential']} V"
+        return f"{m['study']}<br>{potential}"
+
+    groups = list(dict.fromkeys(group(m) for m in measurements))
     for product in dict.fromkeys(m["product"] for m in measurements):
         mine = [m for m in measurements if m["product"] == product]
         fig.add_trace(go.Bar(
-            name=product, x=[f"{m['study']}<br>{m['potential']} V" for m in mine], y=[m["fe_percent"] for m in mine],
+            name=product, x=[group(m) for m in mine], y=[m["fe_percent"] for m in mine],
             text=[m["fe_text"] for m in mine], textposition="outside",
             marker={"color": PRODUCT_COLOURS.get(product, "#777777"), "line": {"color": "#333", "width": 0.6},
                     "pattern": {"shape": ["/" if m["fe_text"].startswith("~") else "" for m in mine]}},
             customdata=[[m["cell"] or "n.r.", m["electrolyte"] or "n.r.", m["citation"]] for m in mine],
             hovertemplate="%{y:.0f} % " + product + "<br>cell %{customdata[0]}, %{customdata[1]}"
                           "<br>%{customdata[2]}<extra></extra>"))
-    fig.update_layout(barmode="group", font=_FONT, height=380, margin={"l": 55, "r": 10, "t": 20, "b": 90},
+    n_bars = len(groups) * len({m["product"] for m in measurements})
+    fig.update_layout(barmode="group", bargap=0.7 if n_bars < 3 else 0.25, showlegend=True, font=_FONT, height=380, margin={"l": 55, "r": 10, "t": 20, "b": 90},
                       yaxis={"title": "FE (%)", "range": [0, 110], "ticks": "outside", "showline": True,
                              "linecolor": "#333", "gridcolor": "#eee"},
                       xaxis={"categoryorder": "array", "categoryarray": groups, "showline": True, "linecolor": "#333"},

@@ -37,7 +37,16 @@
     if (typeof x === "number" && typeof y === "number") { return sortDir * (x - y); }
     return sortDir * String(x).localeCompare(String(y), undefined, {numeric: true, sensitivity: "base"});
   }
+  var shown = null;
+  function state() {
+    return ["f-metal", "f-product", "f-minfe", "f-cell", "f-hydrides", "f-model", "f-text"].map(function (id) {
+      return $(id).value;
+    }).concat([sortKey, sortDir]).join("\u0001");
+  }
   function render() {
+    // rebuild only when something changed: a blur's "change" event must not replace the row being clicked
+    if (state() === shown) { return; }
+    shown = state();
     var rows = data.filter(keep).sort(compare);
     body.textContent = "";
     rows.forEach(function (c) {

@@ -153,8 +153,9 @@ def _paths(view: ScreenView) -> dict[str, tuple[list[str], list[float]]]:
 def screen_page(view: ScreenView, matches: Sequence[CatalystRecord], catalyst_href: Mapping[str, str]) -> str:
     """One screen: prediction, free-energy diagram, U_L table, ΔG per site, 3-D view, measured vs computed."""
     counts = f"{view.n_done} relaxations finished, {view.n_failed} failed, {view.n_pending} pending"
+    charge = f"charge {view.charge:+d}" if view.charge else "neutral"
     parts = [f'<p class="call">predicted: <b id="predicted">{esc(view.predicted_product)}</b> — {esc(view.reason)}</p>'
-             f'<p class="muted">{esc(view.method)} · {esc(view.formula)} (charge {view.charge:+d}) · {esc(counts)} · '
+             f'<p class="muted">{esc(view.method)} · {esc(view.formula)} ({charge}) · {esc(counts)} · '
              f"source {esc(view.source)}</p>"]
     if view.notes:
         parts.append('<ul class="notes">' + "".join(f"<li>{esc(n)}</li>" for n in view.notes) + "</ul>")
@@ -171,9 +172,11 @@ def screen_page(view: ScreenView, matches: Sequence[CatalystRecord], catalyst_hr
                     "store it was computed in with --db to see the atoms.</p>") + "</section>")
     if view.rows:
         rows = [[esc(r.site), esc(r.adsorbate), esc(r.dG_eV), esc(r.n_tried), esc(r.n_failed),
-                 esc(r.n_host_rearranged), esc(r.n_pending)] for r in view.rows]
+                 esc(r.n_rearranged - r.n_host_rearranged), esc(r.n_host_rearranged), esc(r.n_pending)]
+                for r in view.rows]
         parts.append("<section><h2>ΔG of every intermediate on every site (eV, U = 0 V vs RHE)</h2>"
-                     + table(["site", "intermediate", "ΔG (eV)", "tried", "failed", "catalyst rearranged", "pending"],
+                     + table(["site", "intermediate", "ΔG (eV)", "tried", "failed", "adsorbate rearranged or desorbed",
+                                    "catalyst rearranged", "pending"],
                              rows, "data") + "</section>")
     measured = []
     for record in matches:
@@ -187,7 +190,9 @@ def screen_page(view: ScreenView, matches: Sequence[CatalystRecord], catalyst_hr
                 "No knowledge-base catalyst has this composition") + ".</p>")
     right = (table(["product", "U_L (V vs RHE)", "potential-determining step"], computed_rows, "data")
              if computed_rows else '<p class="muted">No free-energy analysis.</p>')
-    parts.append('<section><h2>Measured vs computed</h2><div class="side"><div><h3>measured (knowledge base)</h3>'
+    parts.append('<section><h2>Measured vs computed</h2><p class="muted">Knowledge-base clusters of the same metal '
+                 "composition, or of the same elements where a record gives no atom count.</p>"
+                 '<div class="side"><div><h3>measured (knowledge base)</h3>'
                  f"{left}</div><div><h3>computed ({esc(view.method)})</h3>{right}</div></div></section>")
     return page(view.name, "".join(parts), 1, plotly=True)
 

@@ -78,7 +78,7 @@ def free_energy_diagram(paths: Mapping[str, tuple[Sequence[str], Sequence[float]
                                  line={"color": colours.get(product, "#555"), "width": 3, "shape": "linear"},
                                  text=[s for s in states for _ in (0, 1)],
                                  hovertemplate="%{text}: %{y:.2f} eV<extra>" + product + "</extra>"))
-    fig.update_layout(font=_FONT, height=420, margin={"l": 60, "r": 10, "t": 30, "b": 50}, plot_bgcolor="white",
+    fig.update_layout(showlegend=True, font=_FONT, height=420, margin={"l": 60, "r": 10, "t": 30, "b": 50}, plot_bgcolor="white",
                       title={"text": f"U = {potential_V_RHE:+.2f} V vs RHE", "x": 0.01, "font": {"size": 13}},
                       xaxis={"title": "reaction coordinate (proton–electron transfers)", "showline": True,
                              "linecolor": "#333", "zeroline": False, "dtick": 1},

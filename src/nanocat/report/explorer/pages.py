@@ -47,7 +47,8 @@ def page(title: str, body: str, depth: int, scripts: Sequence[str] = (), plotly:
     tags = (f'<script src="{up}assets/plotly.min.js"></script>' if plotly else "") + "".join(
         f'<script defer src="{up}assets/{s}"></script>' for s in scripts)
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,"><title>{html.escape(title)}</title>'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<link rel="icon" href="data:,"><title>{html.escape(title)}</title>'
             f'<link rel="stylesheet" href="{up}assets/explorer.css">{tags}</head><body>'
             f'<nav><a href="{up}index.html">nanocat explorer</a></nav><main><h1>{html.escape(title)}</h1>{body}</main>'
             f'<footer>nanocat {__version__} · knowledge base quoted from Ghosh et al., Nanoscale Horiz. 2025 '

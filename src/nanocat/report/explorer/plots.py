@@ -52,7 +52,8 @@ def fe_bars(measurements: Sequence[Mapping[str, Any]], div_id: str = "fe-bars") 
             hovertemplate="%{y:.0f} % " + product + "<br>cell %{customdata[0]}, %{customdata[1]}"
                           "<br>%{customdata[2]}<extra></extra>"))
     n_bars = len(groups) * len({m["product"] for m in measurements})
-    fig.update_layout(barmode="group", bargap=0.7 if n_bars < 3 else 0.25, showlegend=True, font=_FONT, height=380, margin={"l": 55, "r": 10, "t": 20, "b": 90},
+    fig.update_layout(barmode="group", bargap=0.7 if n_bars < 3 else 0.25, showlegend=True, font=_FONT, height=380,
+                      margin={"l": 55, "r": 10, "t": 20, "b": 90},
                       yaxis={"title": "FE (%)", "range": [0, 110], "ticks": "outside", "showline": True,
                              "linecolor": "#333", "gridcolor": "#eee"},
                       xaxis={"categoryorder": "array", "categoryarray": groups, "showline": True, "linecolor": "#333"},
@@ -78,7 +79,8 @@ def free_energy_diagram(paths: Mapping[str, tuple[Sequence[str], Sequence[float]
                                  line={"color": colours.get(product, "#555"), "width": 3, "shape": "linear"},
                                  text=[s for s in states for _ in (0, 1)],
                                  hovertemplate="%{text}: %{y:.2f} eV<extra>" + product + "</extra>"))
-    fig.update_layout(showlegend=True, font=_FONT, height=420, margin={"l": 60, "r": 10, "t": 30, "b": 50}, plot_bgcolor="white",
+    fig.update_layout(showlegend=True, font=_FONT, height=420, margin={"l": 60, "r": 10, "t": 30, "b": 50},
+                      plot_bgcolor="white",
                       title={"text": f"U = {potential_V_RHE:+.2f} V vs RHE", "x": 0.01, "font": {"size": 13}},
                       xaxis={"title": "reaction coordinate (proton–electron transfers)", "showline": True,
                              "linecolor": "#333", "zeroline": False, "dtick": 1},

@@ -172,3 +172,16 @@ def test_bad_result_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
 def test_explorer_site_round_trip(tmp_path: Path) -> None:
     site = build_explorer(tmp_path / "s")
     assert ExplorerSite.from_dict(json.loads(json.dumps(site.as_dict()))) == site
+
+
+def test_serve_on_a_taken_port_is_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from nanocat.report.explorer import make_server
+
+    server = make_server(tmp_path, 0)
+    try:
+        port = server.server_address[1]
+        assert main(["explore", "--serve", "--port", str(port), "--out", str(tmp_path / "site")]) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and f"--port {port}" in err
+    finally:
+        server.server_close()

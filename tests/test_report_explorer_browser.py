@@ -58,7 +58,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The explorer built with a real (EMT) screen of Cu13 from its store."""
     folder = tmp_path_factory.mktemp("explorer-site")
     _, db = cu13_store(folder)
-    build_explorer(folder / "site", stores=[db])
+    data = Path(__file__).parent / "data" / "thermo_synthetic.csv"
+    run = subprocess.run([sys.executable, "-m", "nanocat", "kinetics", str(data), "--mechanism", "CO,HCOOH",
+                          "--points", "21", "--json"], capture_output=True, text=True, check=True)
+    (folder / "kinetics.json").write_text(run.stdout, encoding="utf-8")
+    build_explorer(folder / "site", stores=[db], results=[folder / "kinetics.json"])
     return folder / "site"
 
 
@@ -138,6 +142,16 @@ def test_browser_screen_page(browser: object, site: Path, tmp_path: Path) -> Non
     text = browser.find_element("tag name", "main").text
     assert "Measured vs computed" in text and "Cu13" in text
     _shot(browser, tmp_path / "screen_Cu13.png")
+    assert _severe(browser) == []
+
+
+def test_browser_kinetics_page(browser: object, site: Path, tmp_path: Path) -> None:
+    _severe(browser)
+    page = next((site / "kinetics").glob("*.html"))
+    browser.get(page.as_uri())
+    _wait(browser, lambda d: d.find_elements("css selector", "#kinetics .main-svg"))
+    assert "converged 21/21" in browser.find_element("tag name", "main").text
+    _shot(browser, tmp_path / "kinetics.png")
     assert _severe(browser) == []
 
 

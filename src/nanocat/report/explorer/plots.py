@@ -143,6 +143,8 @@ def kinetics_plots(potential_V: Sequence[float], scale: str, fe_percent: Mapping
                              line={"color": "#222"}), row=1, col=2)
     fig.update_xaxes(title_text=f"U (V vs {scale})")
     fig.update_yaxes(title_text="FE (%)", row=1, col=1)
-    fig.update_yaxes(title_text="j (mA cm⁻²)", row=1, col=2)
+    fig.update_yaxes(title_text="j (mA cm⁻²)", exponentformat="power", row=1, col=2)  # no "M" (mega) suffix
+    fig.update_xaxes(showline=True, linecolor="#333")
+    fig.update_yaxes(showline=True, linecolor="#333", gridcolor="#eee")
     fig.update_layout(font=_FONT, height=400, margin={"l": 60, "r": 10, "t": 40, "b": 50}, plot_bgcolor="white")
     return _fragment(fig, div_id)

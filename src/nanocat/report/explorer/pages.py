@@ -66,7 +66,7 @@ def index_page(n_catalysts: int, screens: Sequence[ScreenView], sweeps: Sequence
         '<form id="filters" onsubmit="return false">'
         + select("metal", "metal") + select("product", "product")
         + '<label>FE ≥ <input id="f-minfe" type="number" min="0" max="100" step="1" placeholder="%"> %</label>'
-        + select("cell", "cell") + select("hydrides", "hydrides") + select("model", "kind")
+        + select("cell", "cell") + select("hydrides", "hydrides") + select("model", "exp. / comp.")
         + '<label>search <input id="f-text" type="search" placeholder="id, formula, author"></label>'
         + '<button id="f-reset" type="button">reset</button></form>'
         + '<p class="muted" id="count"></p>'

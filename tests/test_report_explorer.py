@@ -185,3 +185,13 @@ def test_serve_on_a_taken_port_is_one_line_exit_2(tmp_path: Path, capsys: pytest
         assert len(err.splitlines()) == 1 and f"--port {port}" in err
     finally:
         server.server_close()
+
+
+def test_ase_db_of_another_program_gives_no_screens(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import ase.db
+    from ase.build import molecule
+
+    plain = tmp_path / "plain.db"
+    ase.db.connect(str(plain)).write(molecule("H2O"), foo=1)
+    assert screens_from_store(plain) == []
+    assert "rows without nanocat results" in caplog.text

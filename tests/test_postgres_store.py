@@ -193,6 +193,18 @@ def test_postgres_unique_index_refuses_a_second_finished_row(postgres_url: str) 
     assert done_rows_per_key(postgres_url) == {"k1": 1}
 
 
+def test_sqlite_store_has_the_same_unique_index_as_postgres(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "guard.db"
+    ResultStore(path).write(co_result("k1"))
+    raw = ase.db.connect(path)
+    with pytest.raises(sqlite3.IntegrityError, match="nanocat_one_done_row_per_key"):
+        raw.write(molecule("CO"), key="k1", status="done")
+    raw.write(molecule("CO"), key="k1", status="failed")
+    assert len(ResultStore(path)) == 2
+
+
 WRITER = textwrap.dedent(
     """
     import random, sys, time

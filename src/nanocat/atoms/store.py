@@ -51,6 +51,12 @@ POSTGRES_CONNECT_TIMEOUT_S = 10
 #: First key of nanocat's PostgreSQL advisory locks (second key: the job key's hash, or 0 for the schema).
 _PG_LOCK_SPACE = 0x6E63  # "nc"
 
+#: One finished row per job key in an SQLite store, enforced by SQLite itself (as _PG_INDEXES on PostgreSQL).
+_SQLITE_INDEX = (
+    "CREATE UNIQUE INDEX IF NOT EXISTS nanocat_one_done_row_per_key ON systems "
+    "(json_extract(key_value_pairs, '$.key')) WHERE json_extract(key_value_pairs, '$.status') = 'done'"
+)
+
 #: One finished row per job key, enforced by PostgreSQL itself (the same index guards every writer).
 _PG_INDEXES = (
     "CREATE UNIQUE INDEX IF NOT EXISTS nanocat_one_done_row_per_key ON systems ((key_value_pairs->>'key')) "
@@ -71,7 +77,8 @@ def normalize_db_url(url: str | Path) -> str:
 
 def is_postgres_url(url: str | Path) -> bool:
     """True when a --db value names a PostgreSQL database rather than an SQLite file."""
-    return normalize_db_url(url).split("://", 1)[0].lower() in POSTGRES_SCHEMES and "://" in normalize_db_url(url)
+    scheme, sep, _ = normalize_db_url(url).partition("://")
+    return bool(sep) and scheme.lower() in POSTGRES_SCHEMES
 
 
 def redact_url(url: str | Path) -> str:
@@ -293,6 +300,7 @@ class ResultStore:
             # locks die with their process; writes take SQLite's write lock instead (see write()).
             self._db = ase.db.connect(self.url, use_lock_file=False)
             _retry(f"open {self.url}", self._db.count)  # creates the tables now, outside any write transaction
+            _retry(f"open {self.url}", self._sqlite_unique_index)
         except ValueError as exc:  # ase: "No file extension or database type given"
             raise InputError(
                 f"cannot open result database {self.url!r}: {exc}; use a file ending in .db (SQLite) "
@@ -300,6 +308,19 @@ class ResultStore:
             ) from exc
         except (OSError, sqlite3.Error) as exc:  # /proc/x.db, a read-only folder, a file that is not SQLite
             raise InputError(f"cannot open result database {self.url!r}: {exc} (choose a writable path with --db)") from exc
+
+    def _sqlite_unique_index(self) -> None:
+        """Add the one-finished-row-per-key index to an SQLite store (an old store with duplicates goes without)."""
+        with sqlite3.connect(self._db.filename, timeout=20) as con:
+            try:
+                con.execute(_SQLITE_INDEX)
+            except sqlite3.IntegrityError:
+                log.warning("%s holds two finished rows for one job key; no unique index added", self.url)
+            except sqlite3.OperationalError as exc:
+                if _is_transient(exc):
+                    raise
+                log.warning("%s: no unique index (%s); writes stay serialised by SQLite's lock", self.url, exc)
+        con.close()
 
     def __reduce__(self) -> tuple[Any, ...]:
         # workers get the URL and reconnect: a live connection does not pickle

@@ -399,3 +399,25 @@ def test_postgres_dropped_connection_is_retried_then_a_store_error(postgres_url:
     monkeypatch.setattr(store_module, "LOCK_RETRY_S", 0.0)
     with pytest.raises(StoreError, match="server closed the connection unexpectedly$"):
         store.write(co_result("k2"))
+
+
+def test_postgres_external_export_import_round_trip(postgres_url: str, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """`screen --export`, `import` and the screen that reads the imports, all with --db postgresql://..."""
+    from test_atoms_external import SMALL, run_elsewhere
+
+    exp = tmp_path / "exp"
+    assert main(["screen", "Cu4", "--engine", "external", "--export", str(exp), "--db", postgres_url, *SMALL]) == 0
+    assert "11 await results" in capsys.readouterr().out
+    run_elsewhere(exp)
+    assert main(["import", str(exp), "--db", postgres_url, "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert (document["imported"], document["skipped"], document["rejected"]) == (11, 0, [])
+    assert main(["screen", "Cu4", "--engine", "external", "--db", postgres_url, "--out", str(tmp_path / "out"),
+                 "--json", *SMALL]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert (result["computed"], result["failed"], result["pending"]) == (0, 0, [])
+    assert main(["import", str(exp), "--db", postgres_url]) == 0
+    out = capsys.readouterr().out
+    assert "skipped 11" in out and "postgresql://postgres:***@" in out
+    assert len(done_rows_per_key(postgres_url)) == 11

@@ -430,3 +430,16 @@ def test_postgres_external_export_import_round_trip(postgres_url: str, tmp_path:
     out = capsys.readouterr().out
     assert "skipped 11" in out and "postgresql://postgres:***@" in out
     assert len(done_rows_per_key(postgres_url)) == 11
+
+
+def test_postgres_store_survives_a_connection_lost_inside_a_write(postgres_url: str) -> None:
+    import psycopg2
+
+    store = ResultStore(postgres_url)
+    with pytest.raises(psycopg2.OperationalError):
+        with store._db as db:
+            db.connection.con.close()  # the server side went away in the middle of the transaction
+            raise psycopg2.OperationalError("server closed the connection unexpectedly")
+    assert store._db.connection is None
+    store.write(co_result("k1"))
+    assert done_rows_per_key(postgres_url) == {"k1": 1}

@@ -245,6 +245,24 @@ def _postgres_class() -> type:
         def _connect(self) -> Any:
             return _Connection(psycopg2.connect(self.filename, connect_timeout=POSTGRES_CONNECT_TIMEOUT_S))
 
+        def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+            # ase's version leaves self.connection set when the rollback itself fails (the server is gone),
+            # and every later `with db:` then fails its "connection is None" assertion: always let go of it
+            con, self.connection = self.connection, None
+            try:
+                if exc_type is None:
+                    con.commit()
+                else:
+                    con.rollback()
+            except psycopg2.Error:
+                if exc_type is None:
+                    raise  # a failed commit: the write is retried (its key lock and check make that safe)
+            finally:
+                try:
+                    con.close()
+                except psycopg2.Error:
+                    pass  # already closed by the server
+
         def get_last_id(self, cur: Any) -> int:
             # ase reads systems_id_seq.last_value, which is global: with concurrent writers it can be another
             # session's row, and ase would file this row's key-value pairs under that id. currval is per session.

@@ -443,3 +443,21 @@ def test_postgres_store_survives_a_connection_lost_inside_a_write(postgres_url: 
     assert store._db.connection is None
     store.write(co_result("k1"))
     assert done_rows_per_key(postgres_url) == {"k1": 1}
+
+
+def _write_in_child(store: ResultStore) -> None:
+    """Body of a forked process: write through the parent's store object."""
+    store.write(co_result("k-child"))
+
+
+def test_postgres_store_shared_with_a_forked_child_keeps_the_parents_connection(postgres_url: str) -> None:
+    import multiprocessing
+
+    store = ResultStore(postgres_url)
+    store.write(co_result("k-parent"))  # the parent now holds an open connection
+    child = multiprocessing.get_context("fork").Process(target=_write_in_child, args=(store,))
+    child.start()
+    child.join(timeout=60)
+    assert child.exitcode == 0
+    store.write(co_result("k-parent-again"))  # the parent's session is still alive and its own
+    assert done_rows_per_key(postgres_url) == {"k-parent": 1, "k-child": 1, "k-parent-again": 1}

@@ -140,7 +140,7 @@ class Assembler:
         """Residual F (n*S,) and banded Jacobian dF/du (LAPACK ``ab`` layout, S sub- and super-diagonals).
 
         ``u``: nodal ln c (n, S); ``left_flux``: electrode production at x = 0 (S,), mol m⁻² s⁻¹; ``source``:
-        volumetric electrode source per node (n, S) and ``d_source_du`` its diagonal derivative.
+        volumetric electrode source per node (n, S) and ``d_source_du`` its derivative within the node (n, S, S).
         """
         dom = self.dom
         c = np.exp(u)
@@ -160,7 +160,7 @@ class Assembler:
         if source is not None:
             F += source
             if d_source_du is not None:
-                block[:, idx, idx] += d_source_du
+                block += d_source_du
         ab = np.zeros((2 * S + 1, self.n * S))
         for i in range(S):
             for l in range(S):

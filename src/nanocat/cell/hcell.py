@@ -188,7 +188,9 @@ class HCell:
         vals_a = np.array([a["CO2"], a["OH"]])
         j = self.params.D_m2_s["CO2"] * c_b * 0.5 / self.delta_m / -a["CO2"]
         z = np.concatenate([self._u_bulk.ravel(), [math.log(j)]])
-        for theta in _THETAS:
+        queue, reached, failures = list(_THETAS), 1.0, 0
+        while queue:  # continuation in surface CO2; a failed step is split geometrically
+            theta = queue[0]
             target = math.log(theta * c_b)
 
             def fun(zz: np.ndarray, target: float = target) -> tuple[np.ndarray, np.ndarray, Border]:
@@ -201,10 +203,15 @@ class HCell:
                 return np.concatenate([F, [zz[row0] - target]]), ab, (col, row, 0.0)
 
             try:
-                z, _ = newton(fun, z)
+                z_new, _ = newton(fun, z)
             except EngineError as exc:
-                raise EngineError(f"CO2 limiting current: continuation failed at surface CO2 = {theta:g} × bulk "
-                                  f"({exc})") from None
+                failures += 1
+                if failures > 30:
+                    raise EngineError(f"CO2 limiting current: continuation failed at surface CO2 = {theta:g} × "
+                                      f"bulk ({exc})") from None
+                queue.insert(0, math.sqrt(reached * theta))
+                continue
+            z, reached = z_new, queue.pop(0)
             br.states.append((math.exp(z[-1]), z[:-1].reshape(n, S).copy()))
         br.j_lim = math.exp(z[-1])
         return br.j_lim

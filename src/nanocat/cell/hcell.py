@@ -86,16 +86,18 @@ class HCellSweep:
 
     j_mA_cm2: tuple[float, ...]
     fe_percent: dict[str, float]
-    surface: dict[str, tuple[float, ...]]
+    surface: dict[str, tuple[float | None, ...]]
     co2_limiting_current_mA_cm2: float | None
     parameters: dict[str, Any]
+    above_limit: tuple[bool, ...] = ()
     nanocat_version: str = __version__
 
     def as_dict(self) -> dict[str, Any]:
-        """Plain record for JSON."""
+        """Plain record for JSON (values at currents above the CO2 limit are null)."""
         return {"j_mA_cm2": list(self.j_mA_cm2), "fe_percent": dict(self.fe_percent),
                 "surface": {k: list(v) for k, v in self.surface.items()},
                 "co2_limiting_current_mA_cm2": self.co2_limiting_current_mA_cm2,
+                "above_limit": list(self.above_limit),
                 "parameters": dict(self.parameters), "nanocat_version": self.nanocat_version}
 
     @classmethod
@@ -103,9 +105,9 @@ class HCellSweep:
         """Rebuild from :meth:`as_dict` output."""
         lim = d.get("co2_limiting_current_mA_cm2")
         return cls(tuple(float(v) for v in d["j_mA_cm2"]), dict(d["fe_percent"]),
-                   {k: tuple(float(x) for x in v) for k, v in d["surface"].items()},
+                   {k: tuple(None if x is None else float(x) for x in v) for k, v in d["surface"].items()},
                    None if lim is None else float(lim), dict(d["parameters"]),
-                   str(d.get("nanocat_version", __version__)))
+                   tuple(bool(b) for b in d.get("above_limit", ())), str(d.get("nanocat_version", __version__)))
 
 
 @dataclass
@@ -271,13 +273,25 @@ class HCell:
                            self.describe(), self.bulk.as_dict(), self.conservation(u, j_mA_cm2, fe), it)
 
     def sweep(self, j_mA_cm2: Sequence[float], fe_percent: Mapping[str, float]) -> HCellSweep:
-        """Surface values along currents (mA cm⁻²), each solve continued from the previous one."""
+        """Surface values along currents (mA cm⁻²), each solve continued from the previous one.
+
+        Currents at or above the CO2 limiting current have no steady state: their values are None and
+        ``above_limit`` marks them (the limit itself is in the result).
+        """
         fe = check_fe(fe_percent)
         js = [float(v) for v in j_mA_cm2]
-        rows = {k: [] for k in SURFACE_KEYS}
+        j_lim = self.limiting_current(fe)
+        rows: dict[str, list[float | None]] = {k: [] for k in SURFACE_KEYS}
+        above = []
         for j in js:
-            u, _, j_lim = self._state(j, fe)
+            beyond = j_lim is not None and j >= j_lim * (1.0 - 1e-9)
+            above.append(beyond)
+            if beyond:
+                for k in SURFACE_KEYS:
+                    rows[k].append(None)
+                continue
+            u, _, _ = self._state(j, fe)
             for k, v in surface_values(np.exp(u[0])).items():
                 rows[k].append(v)
-        return HCellSweep(tuple(js), fe, {k: tuple(v) for k, v in rows.items()}, self.limiting_current(fe),
-                          self.describe())
+        return HCellSweep(tuple(js), fe, {k: tuple(v) for k, v in rows.items()}, j_lim, self.describe(),
+                          tuple(above))

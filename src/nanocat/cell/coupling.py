@@ -1,7 +1,8 @@
 """Self-consistent FE vs current: local pH and CO2 from the cell fed back into a kinetic model or an FE(j) table.
 
 Kinetics: at each applied potential U (V on the model's scale, referred to the *bulk* electrolyte) the
-microkinetic model is evaluated at the surface conditions — CO2 activity as pCO2 × c_s/c_bulk, and the local
+microkinetic model is evaluated at the surface conditions — CO2 activity (bar) as c_s / (CO2 solubility of the
+electrolyte per bar), which replaces the model's own CO2 pressure — and the local
 pH: on the RHE scale the electrode sits at U + (k_B T ln10 / e)(pH_s − pH_bulk) vs the local RHE (the SHE
 potential is what the potentiostat fixes); on the SHE scale the model's pH is set to pH_s. Its current and FE
 drive the transport model, whose surface pH and ln c_CO2 are mixed back with damping ω until they stop moving.
@@ -27,6 +28,7 @@ from nanocat.cell.faradaic import check_fe
 from nanocat.errors import EngineError, InputError
 
 LN10 = math.log(10.0)
+J_MAX_MA_CM2 = 1e4  # 10 A cm⁻²: a kinetic current above this is a model far outside any cell
 
 
 class CellModel(Protocol):
@@ -80,13 +82,13 @@ def _co2_token(model: Any) -> str:
     raise InputError(f"{model.source}: the kinetic model has no CO2 gas token (CO2_g) to couple to")
 
 
-def _kinetics_at(model: Any, U: float, pH_s: float, pH_b: float, co2_ratio: float, co2_token: str,
-                 p_co2: float) -> tuple[float, dict[str, float]]:
+def _kinetics_at(model: Any, U: float, pH_s: float, pH_b: float, p_co2: float,
+                 co2_token: str) -> tuple[float, dict[str, float]]:
     kT_e = Boltzmann * model.temperature_K / electron_volt
     if model.scale == "RHE":
-        local, U_local = model.with_conditions({co2_token: p_co2 * co2_ratio}), U + kT_e * LN10 * (pH_s - pH_b)
+        local, U_local = model.with_conditions({co2_token: p_co2}), U + kT_e * LN10 * (pH_s - pH_b)
     else:
-        local, U_local = model.with_conditions({co2_token: p_co2 * co2_ratio}, pH=pH_s), U
+        local, U_local = model.with_conditions({co2_token: p_co2}, pH=pH_s), U
     r = local.solve(U_local)
     j = -float(r.j_total_mA_cm2[0])  # kinetics: cathodic negative; cell: cathodic positive
     fe = {k: float(v[0]) for k, v in r.fe_percent.items() if v[0] is not None and math.isfinite(v[0]) and v[0] > 0}
@@ -99,24 +101,31 @@ def couple_kinetics(cell: Any, model: Any, potentials_V: Sequence[float], *, dam
     if not 0.0 < damping <= 1.0:
         raise InputError(f"damping must lie in (0, 1], got {damping}")
     token = _co2_token(model)
-    p_co2 = model.pressures_bar[model.gases.index(token)]
-    bulk = cell.bulk.concentrations_mM
-    pH_b, co2_b = cell.bulk.pH, bulk["CO2"]
+    sat = cell.bulk.co2_saturation_mM          # mM per bar in this electrolyte: CO2 activity = c_s / sat (bar)
+    pH_b = cell.bulk.pH
+    co2_b = float(getattr(cell, "c_sat", cell.bulk.concentrations_mM["CO2"]))  # GDE: the gas-side value
     points = []
     pH_s, ln_ratio = pH_b, 0.0
     for U in potentials_V:
         converged, it = False, 0
         j, fe, surf = 0.0, {}, {}
         for it in range(1, max_iter + 1):
-            j, fe = _kinetics_at(model, float(U), pH_s, pH_b, math.exp(ln_ratio), token, p_co2)
+            j, fe = _kinetics_at(model, float(U), pH_s, pH_b, co2_b * math.exp(ln_ratio) / sat, token)
             if j <= 0 or not fe:
                 surf = {"pH": pH_b, "CO2_mM": co2_b}
                 pH_new, ln_new = pH_b, 0.0
+            elif j > J_MAX_MA_CM2:
+                raise InputError(f"the kinetic model gives j = {j:.3g} mA cm-2 at U = {U} V, beyond any cell "
+                                 f"(> {J_MAX_MA_CM2:g}); restrict the potential range")
             else:
                 j_lim = getattr(cell, "limiting_current", lambda _fe: None)(fe)
-                j_cell = min(j, 0.999 * j_lim) if j_lim is not None else j  # past the limit: CO2 starves, j falls
-                surf = cell.solve(j_cell, fe).surface
-                pH_new, ln_new = surf["pH"], math.log(max(surf["CO2_mM"], 1e-300) / co2_b)
+                if j_lim is not None and j >= 0.999 * j_lim:
+                    # no steady state at this CO2 activity: the surface must hold less CO2; step down a decade
+                    surf = {"pH": pH_s, "CO2_mM": co2_b * math.exp(ln_ratio)}
+                    pH_new, ln_new = pH_s, ln_ratio - LN10
+                else:
+                    surf = cell.solve(j, fe).surface
+                    pH_new, ln_new = surf["pH"], math.log(max(surf["CO2_mM"], 1e-300) / co2_b)
             d_pH, d_ln = pH_new - pH_s, ln_new - ln_ratio
             pH_s, ln_ratio = pH_s + damping * d_pH, ln_ratio + damping * d_ln
             if max(abs(d_pH), abs(d_ln)) < tol:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -110,14 +110,6 @@ class HCellSweep:
                    tuple(bool(b) for b in d.get("above_limit", ())), str(d.get("nanocat_version", __version__)))
 
 
-@dataclass
-class _Branch:
-    """Converged states of one FE split, for continuation: (j, u) pairs and the limiting current."""
-
-    states: list[tuple[float, np.ndarray]] = field(default_factory=list)
-    j_lim: float | None = None
-
-
 class HCell:
     """A stagnant-layer H-cell model: settings here, currents and FE splits to :meth:`solve` and :meth:`sweep`."""
 
@@ -130,6 +122,7 @@ class HCell:
         self.electrolyte = parse_electrolyte(electrolyte) if isinstance(electrolyte, str) else electrolyte
         if not (math.isfinite(boundary_layer_um) and boundary_layer_um > 0):
             raise InputError(f"boundary layer thickness must be positive µm, got {boundary_layer_um}")
+        self.boundary_layer_um = float(boundary_layer_um)
         self.delta_m = boundary_layer_um * 1e-6
         self.params = params
         self.reactions = reactions
@@ -141,30 +134,30 @@ class HCell:
         self.domain = Domain(x, D, np.ones(n), np.zeros(n), np.asarray(self.bulk.vector(), float))
         self.asm = Assembler(self.domain, params, reactions)
         self._u_bulk = np.tile(log_floor(self.domain.bulk), (n, 1))
-        self._branches: dict[tuple, _Branch] = {}
+        # converged states for continuation: electrode (CO2, OH⁻) fluxes, mol m⁻² s⁻¹, and ln c
+        self._states: list[tuple[np.ndarray, np.ndarray]] = [(np.zeros(2), self._u_bulk.copy())]
+        self._limits: dict[tuple, float | None] = {}
 
     # -- settings ---------------------------------------------------------------------------------------------
     def describe(self) -> dict[str, Any]:
         """Inputs of the model for the ``parameters`` record of a result."""
-        return {"cell": "hcell", "electrolyte": self.electrolyte.as_dict(), "boundary_layer_um": self.delta_m * 1e6,
+        return {"cell": "hcell", "electrolyte": self.electrolyte.as_dict(), "boundary_layer_um": self.boundary_layer_um,
                 "pCO2_bar": self.bulk.pCO2_bar, "n_cells": len(self.domain.h),
                 "first_cell_nm": float(self.domain.h[0] * 1e9), "homogeneous_reactions": self.reactions,
                 "preset": self.params.as_dict()}
-
-    def _branch(self, fe: Mapping[str, float]) -> _Branch:
-        key = tuple(sorted(fe.items()))
-        if key not in self._branches:
-            self._branches[key] = _Branch(states=[(0.0, self._u_bulk.copy())])
-        return self._branches[key]
 
     def _left(self, a: Mapping[str, float], j: float) -> np.ndarray:
         flux = np.zeros(S)
         flux[I_CO2], flux[I_OH] = a["CO2"] * j, a["OH"] * j
         return flux
 
+    def _remember(self, flux: np.ndarray, u: np.ndarray) -> None:
+        self._states.append((np.array([flux[I_CO2], flux[I_OH]]), u.copy()))
+        if len(self._states) > 400:
+            del self._states[1:101]
+
     # -- solves -----------------------------------------------------------------------------------------------
-    def _solve_at(self, j: float, a: Mapping[str, float], u0: np.ndarray) -> tuple[np.ndarray, int]:
-        left = self._left(a, j)
+    def _solve_at(self, left: np.ndarray, u0: np.ndarray) -> tuple[np.ndarray, int]:
         n = len(self.domain.h)
 
         def fun(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, None]:
@@ -177,11 +170,12 @@ class HCell:
     def limiting_current(self, fe_percent: Mapping[str, float]) -> float | None:
         """CO2 limiting current (mA cm⁻²) for this FE split; None when no product consumes CO2."""
         fe = check_fe(fe_percent)
-        br = self._branch(fe)
-        if br.j_lim is not None:
-            return br.j_lim
+        key = tuple(sorted(fe.items()))
+        if key in self._limits:
+            return self._limits[key]
         a = flux_per_current(fe)
         if a["CO2"] >= 0:
+            self._limits[key] = None
             return None
         n = len(self.domain.h)
         c_b = self.domain.bulk[I_CO2]
@@ -214,9 +208,9 @@ class HCell:
                 queue.insert(0, math.sqrt(reached * theta))
                 continue
             z, reached = z_new, queue.pop(0)
-            br.states.append((math.exp(z[-1]), z[:-1].reshape(n, S).copy()))
-        br.j_lim = math.exp(z[-1])
-        return br.j_lim
+            self._remember(self._left(a, math.exp(z[-1])), z[:-1].reshape(n, S))
+        self._limits[key] = math.exp(z[-1])
+        return self._limits[key]
 
     def _state(self, j: float, fe: dict[str, float]) -> tuple[np.ndarray, int, float | None]:
         if not (math.isfinite(j) and j >= 0):
@@ -224,29 +218,30 @@ class HCell:
         j_lim = self.limiting_current(fe)
         if j_lim is not None and j >= j_lim * (1.0 - 1e-9):
             raise InputError(f"j = {j:g} mA cm⁻² is at or above the CO2 limiting current {j_lim:.4g} mA cm⁻² "
-                             f"for {self.electrolyte.label}, δ = {self.delta_m * 1e6:g} µm and this FE split: "
+                             f"for {self.electrolyte.label}, δ = {self.boundary_layer_um:g} µm and this FE split: "
                              "surface CO2 would be negative; lower j, thin the boundary layer or raise pCO2")
         a = flux_per_current(fe)
-        br = self._branch(fe)
-        j0, u0 = min(br.states, key=lambda s: abs(s[0] - j))
-        total_it = 0
-        start = j0
-        step = j - j0
-        while True:  # continuation in current: halve the step when Newton fails
-            target = start + step
+        target = self._left(a, j)
+        f = np.array([target[I_CO2], target[I_OH]])
+        scale = np.abs(f) + 1e-30
+        f0, u0 = min(self._states, key=lambda st: float(np.max(np.abs(st[0] - f) / scale)))
+        start0 = np.zeros(S)
+        start0[I_CO2], start0[I_OH] = f0
+        total_it, t, step = 0, 0.0, 1.0
+        while True:  # continuation in the electrode fluxes: halve the step when Newton fails
+            t_new = min(1.0, t + step)
             try:
-                u, it = self._solve_at(target, a, u0)
+                u, it = self._solve_at(start0 + t_new * (target - start0), u0)
             except EngineError:
-                if abs(step) < 1e-9 * max(abs(j), 1e-12):
+                if step < 1e-6:
                     raise
                 step *= 0.5
                 continue
             total_it += it
-            u0, start = u, target
-            if target == j:
+            u0, t = u, t_new
+            if t >= 1.0:
                 break
-            step = j - start
-        br.states.append((j, u.copy()))
+        self._remember(target, u)
         return u, total_it, j_lim
 
     def profile_mM(self, u: np.ndarray) -> np.ndarray:

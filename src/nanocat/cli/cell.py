@@ -33,7 +33,8 @@ def _sweep_range(text: str) -> list[float]:
 
 
 def _couple(cell: Any, kinetics: Path | None, mechanism: str | None, potential_range: str | None, points: int,
-            damping: float, fe_table: Path | None, currents: list[float] | None, json_out: bool) -> bool:
+            damping: float, fe_table: Path | None, currents: list[float] | None, json_out: bool,
+            barrier: float | None = None) -> bool:
     """Run a coupled calculation if asked (kinetics model or FE table); True when one ran."""
     from nanocat.cell.coupling import FETable, couple_fe_table, couple_kinetics
     from nanocat.errors import InputError
@@ -45,7 +46,7 @@ def _couple(cell: Any, kinetics: Path | None, mechanism: str | None, potential_r
 
         from nanocat.cli.kinetics import _load_model, _range
 
-        model, defaults = _load_model(kinetics, mechanism, None, None, {})
+        model, defaults = _load_model(kinetics, mechanism, None, None, {"default_barrier_eV": barrier})
         lo, hi = _range(potential_range) if potential_range else (defaults.get("potential_range_V") or (-1.0, -0.3))
         result = couple_kinetics(cell, model, np.linspace(lo, hi, int(points)), damping=damping)
         first = "U / V_" + model.scale
@@ -87,6 +88,8 @@ def _hcell(
     potential_range: str = typer.Option(None, "--potential-range", help="With --kinetics: START:STOP, V."),
     points: int = typer.Option(8, "--points", help="With --kinetics: number of potentials."),
     damping: float = typer.Option(0.5, "--damping", help="With --kinetics: fixed-point damping (0-1]."),
+    barrier: float = typer.Option(None, "--barrier", help="With --kinetics: barrier at 0 V (eV) of every "
+                                                          "electrochemical step given none (as 'nanocat kinetics')."),
     fe_table: Path = typer.Option(None, "--fe-table", help="CSV j_mA_cm2,<product>,... : FE(j) to solve with."),
     plot: Path = typer.Option(None, "--plot", help="Write profiles (or the sweep) to this PNG/PDF/SVG."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
@@ -98,7 +101,7 @@ def _hcell(
 
     cell = HCell(electrolyte, boundary_layer_um, params=get_preset(preset), pCO2_bar=pco2, n_cells=cells)
     currents = _sweep_range(j_sweep) if j_sweep else ([j] if j is not None else None)
-    if _couple(cell, kinetics, mechanism, potential_range, points, damping, fe_table, currents, json_out):
+    if _couple(cell, kinetics, mechanism, potential_range, points, damping, fe_table, currents, json_out, barrier):
         return
     fe_split = parse_fe(fe)
     if j_sweep:
@@ -151,6 +154,8 @@ def _gde(
     potential_range: str = typer.Option(None, "--potential-range", help="With --kinetics: START:STOP, V."),
     points: int = typer.Option(8, "--points", help="With --kinetics: number of potentials."),
     damping: float = typer.Option(0.5, "--damping", help="With --kinetics: fixed-point damping (0-1]."),
+    barrier: float = typer.Option(None, "--barrier", help="With --kinetics: barrier at 0 V (eV) of every "
+                                                          "electrochemical step given none (as 'nanocat kinetics')."),
     fe_table: Path = typer.Option(None, "--fe-table", help="CSV j_mA_cm2,<product>,... : FE(j) to solve with."),
     plot: Path = typer.Option(None, "--plot", help="Write profiles (or the sweep) to this PNG/PDF/SVG."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
@@ -164,7 +169,7 @@ def _gde(
     cell = GDE(electrolyte, catalyst_layer_um=catalyst_layer_um, porosity=porosity,
                boundary_layer_um=boundary_layer_um, pCO2_bar=pco2, params=get_preset(preset))
     currents = _sweep_range(j_sweep) if j_sweep else ([j] if j is not None else None)
-    if _couple(cell, kinetics, mechanism, potential_range, points, damping, fe_table, currents, json_out):
+    if _couple(cell, kinetics, mechanism, potential_range, points, damping, fe_table, currents, json_out, barrier):
         return
     fe_split = parse_fe(fe)
     if j_sweep:

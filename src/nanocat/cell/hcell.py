@@ -137,6 +137,7 @@ class HCell:
         # converged states for continuation: electrode (CO2, OH⁻) fluxes, mol m⁻² s⁻¹, and ln c
         self._states: list[tuple[np.ndarray, np.ndarray]] = [(np.zeros(2), self._u_bulk.copy())]
         self._limits: dict[tuple, float | None] = {}
+        self._last_limit: np.ndarray | None = None
 
     # -- settings ---------------------------------------------------------------------------------------------
     def describe(self) -> dict[str, Any]:
@@ -182,9 +183,13 @@ class HCell:
         row0 = I_CO2  # node 0, species CO2
         cols_a = np.array([I_CO2, I_OH])
         vals_a = np.array([a["CO2"], a["OH"]])
-        j = self.params.D_m2_s["CO2"] * c_b * 0.5 / self.delta_m / -a["CO2"]
-        z = np.concatenate([self._u_bulk.ravel(), [math.log(j)]])
-        queue, reached, failures = list(_THETAS), 1.0, 0
+        if self._last_limit is not None:  # warm start from the last limit found (another FE split): one step
+            z, reached, queue = self._last_limit.copy(), THETA_LIMIT, [THETA_LIMIT]
+        else:
+            j = self.params.D_m2_s["CO2"] * c_b * 0.5 / self.delta_m / -a["CO2"]
+            z = np.concatenate([self._u_bulk.ravel(), [math.log(j)]])
+            queue, reached = list(_THETAS), 1.0
+        failures = 0
         while queue:  # continuation in surface CO2; a failed step is split geometrically
             theta = queue[0]
             target = math.log(theta * c_b)
@@ -202,6 +207,11 @@ class HCell:
                 z_new, _ = newton(fun, z)
             except EngineError as exc:
                 failures += 1
+                if reached == THETA_LIMIT and queue == [THETA_LIMIT]:  # the warm start failed: from the bulk
+                    j = self.params.D_m2_s["CO2"] * c_b * 0.5 / self.delta_m / -a["CO2"]
+                    z = np.concatenate([self._u_bulk.ravel(), [math.log(j)]])
+                    queue, reached = list(_THETAS), 1.0
+                    continue
                 if failures > 30:
                     raise EngineError(f"CO2 limiting current: continuation failed at surface CO2 = {theta:g} × "
                                       f"bulk ({exc})") from None
@@ -209,6 +219,7 @@ class HCell:
                 continue
             z, reached = z_new, queue.pop(0)
             self._remember(self._left(a, math.exp(z[-1])), z[:-1].reshape(n, S))
+        self._last_limit = z.copy()
         self._limits[key] = math.exp(z[-1])
         return self._limits[key]
 

@@ -8,20 +8,20 @@ from typing import Any
 
 
 def plot_profiles(profiles: Mapping[str, Sequence[float]], path: Path | str, title: str = "") -> Path:
-    """pH and CO2/HCO3⁻/CO3²⁻/OH⁻ (mM) vs distance from the electrode (µm, log axis), saved to ``path``."""
+    """pH and CO2/HCO3⁻/CO3²⁻/OH⁻ (mM) vs distance from the electrode (µm), saved to ``path``."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    x = [max(v, 1e-6) for v in profiles["x_um"]]
+    x = list(profiles["x_um"])
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
     for key in ("CO2_mM", "HCO3_mM", "CO3_mM", "OH_mM"):
         ax1.plot(x, profiles[key], label=key.replace("_mM", ""))
-    ax1.set(xscale="log", yscale="log", xlabel="distance from electrode / µm", ylabel="concentration / mM")
+    ax1.set(yscale="log", xlabel="distance from electrode / µm", ylabel="concentration / mM")
     ax1.legend()
     ax2.plot(x, profiles["pH"], color="k")
-    ax2.set(xscale="log", xlabel="distance from electrode / µm", ylabel="pH")
+    ax2.set(xlabel="distance from electrode / µm", ylabel="pH")
     fig.suptitle(title)
     out = Path(path)
     fig.savefig(out, dpi=120)

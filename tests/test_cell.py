@@ -250,9 +250,10 @@ def test_gde_reaction_diffusion_length_shrinks_with_current(gde: GDE) -> None:
     assert lr[0] > lr[1] > lr[2]
     r = gde.solve(300, {"CO": 100})
     assert r.co2_consumed_within_layer and r.reaction_diffusion_length_um < 5.0
-    D_eff = GUPTA2006.D_m2_s["CO2"] * 0.6 ** 1.5
-    assert r.parameters["bruggeman_factor"] == pytest.approx(0.6 ** 1.5)
-    assert r.reaction_diffusion_length_um > 0 and D_eff > 0
+    D_eff = GUPTA2006.D_m2_s["CO2"] * 0.6 ** 1.5                       # Bruggeman
+    z, _ = gde._state(300.0, {"CO": 100.0})
+    assert r.reaction_diffusion_length_um == pytest.approx(math.sqrt(D_eff / math.exp(z[-1])) * 1e6, rel=1e-9)
+    assert r.reaction_diffusion_length_with_homogeneous_um < r.reaction_diffusion_length_um
     assert GDEResult.from_dict(r.as_dict()) == r
 
 

@@ -11,7 +11,7 @@ from scipy.constants import physical_constants
 from nanocat.cell import HCell, HCellResult, HCellSweep, bulk_state, get_preset, parse_electrolyte
 from nanocat.cell.electrolyte import BulkState, Electrolyte, sechenov_factor
 from nanocat.cell.faradaic import check_fe, flux_per_current, parse_fe
-from nanocat.cell.gde import GDE, GDEResult
+from nanocat.cell.gde import GDE, GDEResult, GDESweep
 from nanocat.cell.parameters import GUPTA2006, GUPTA2006_PAPER, SPECIES, CellParameters
 from nanocat.cell.transport import NU, S, Assembler, refine
 from nanocat.chem.products import get_product
@@ -255,6 +255,9 @@ def test_gde_reaction_diffusion_length_shrinks_with_current(gde: GDE) -> None:
     assert r.reaction_diffusion_length_um == pytest.approx(math.sqrt(D_eff / math.exp(z[-1])) * 1e6, rel=1e-9)
     assert r.reaction_diffusion_length_with_homogeneous_um < r.reaction_diffusion_length_um
     assert GDEResult.from_dict(r.as_dict()) == r
+    sweep = gde.sweep([50.0, 150.0], {"CO": 100})
+    assert GDESweep.from_dict(sweep.as_dict()) == sweep and sweep.surface["pH"][0] == pytest.approx(
+        gde.solve(50.0, {"CO": 100}).surface["pH"], rel=1e-9)
 
 
 def test_gde_needs_a_co2_product(gde: GDE) -> None:

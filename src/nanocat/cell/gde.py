@@ -213,7 +213,7 @@ class GDE:
             L_R * 1e6, math.sqrt(D_eff / (K + k_chem)) * 1e6, frac, bool(L_R < self.L and frac < 0.01),
             None, profiles_of(self.domain.x, c), self.describe(), it)
 
-    def sweep(self, j_mA_cm2: Sequence[float], fe_percent: Mapping[str, float]) -> dict[str, Any]:
+    def sweep(self, j_mA_cm2: Sequence[float], fe_percent: Mapping[str, float]) -> GDESweep:
         """Current-weighted catalyst-layer values and L_R along currents (mA cm⁻²), by continuation."""
         rows: dict[str, list[float]] = {k: [] for k in SURFACE_KEYS}
         lr: list[float] = []
@@ -222,6 +222,33 @@ class GDE:
             for k in SURFACE_KEYS:
                 rows[k].append(r.surface[k])
             lr.append(r.reaction_diffusion_length_um)
-        return {"j_mA_cm2": [float(v) for v in j_mA_cm2], "fe_percent": check_fe(fe_percent), "surface": rows,
-                "reaction_diffusion_length_um": lr, "co2_limiting_current_mA_cm2": None,
-                "parameters": self.describe()}
+        return GDESweep(tuple(float(v) for v in j_mA_cm2), check_fe(fe_percent),
+                        {k: tuple(v) for k, v in rows.items()}, tuple(lr), None, self.describe())
+
+
+@dataclass(frozen=True)
+class GDESweep:
+    """Catalyst-layer values (current-weighted) and the reaction-diffusion length along a current sweep."""
+
+    j_mA_cm2: tuple[float, ...]
+    fe_percent: dict[str, float]
+    surface: dict[str, tuple[float, ...]]
+    reaction_diffusion_length_um: tuple[float, ...]
+    co2_limiting_current_mA_cm2: float | None
+    parameters: dict[str, Any]
+    nanocat_version: str = __version__
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain record for JSON."""
+        return {"j_mA_cm2": list(self.j_mA_cm2), "fe_percent": dict(self.fe_percent),
+                "surface": {k: list(v) for k, v in self.surface.items()},
+                "reaction_diffusion_length_um": list(self.reaction_diffusion_length_um),
+                "co2_limiting_current_mA_cm2": self.co2_limiting_current_mA_cm2,
+                "parameters": dict(self.parameters), "nanocat_version": self.nanocat_version}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> GDESweep:
+        """Rebuild from :meth:`as_dict` output."""
+        return cls(tuple(d["j_mA_cm2"]), dict(d["fe_percent"]), {k: tuple(v) for k, v in d["surface"].items()},
+                   tuple(d["reaction_diffusion_length_um"]), d.get("co2_limiting_current_mA_cm2"),
+                   dict(d["parameters"]), str(d.get("nanocat_version", __version__)))

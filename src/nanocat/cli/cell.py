@@ -173,16 +173,16 @@ def _gde(
         return
     fe_split = parse_fe(fe)
     if j_sweep:
-        doc = cell.sweep(_sweep_range(j_sweep), fe_split)
+        gs = cell.sweep(_sweep_range(j_sweep), fe_split)
         if plot:
             from nanocat.cell.plot import plot_sweep
 
-            plot_sweep(doc["j_mA_cm2"], doc["surface"], plot, f"GDE, {cell.electrolyte.label}")
+            plot_sweep(gs.j_mA_cm2, gs.surface, plot, f"GDE, {cell.electrolyte.label}")
         if json_out:
-            emit_json(doc)
+            emit_json(gs.as_dict())
             return
-        rows = [[doc["j_mA_cm2"][i], *[doc["surface"][k][i] for k, _ in _SURF], doc["reaction_diffusion_length_um"][i]]
-                for i in range(len(doc["j_mA_cm2"]))]
+        rows = [[gs.j_mA_cm2[i], *[gs.surface[k][i] for k, _ in _SURF], gs.reaction_diffusion_length_um[i]]
+                for i in range(len(gs.j_mA_cm2))]
         print_table(f"GDE {cell.electrolyte.label}: catalyst-layer values (current-weighted) vs j",
                     ["j / mA cm-2", *[label for _, label in _SURF], "L_R / µm"], rows)
         return

@@ -86,6 +86,9 @@ def main() -> None:
     cell = HCell("0.5 M KHCO3", 100, params=GUPTA2006_PAPER, n_cells=200)
     sweep = cell.sweep(js, FE)
     t_sweep = time.perf_counter() - t
+    print(f"Gupta 2006: 0.5 M KHCO3, delta = 100 um, j = 5 mA cm-2, FE {FE}; CO2 limit {j_lim:.4f} mA cm-2")
+    print(f"nanocat FV/Newton (200 cells): {t_solve * 1e3:8.1f} ms per solve (incl. bulk + limiting current)")
+    print(f"nanocat 50-point sweep:        {t_sweep * 1e3:8.1f} ms", flush=True)
 
     t = time.perf_counter()
     try:  # the straightforward start: pure-diffusion profiles
@@ -124,9 +127,6 @@ def main() -> None:
     d_sweep = max(rel({k: sweep.surface[k][i] for k in KEYS}, ref_sweep[i]) for i in range(len(js))
                   if ref_sweep[i] is not None)
     fine = HCell("0.5 M KHCO3", 100, params=GUPTA2006_PAPER, n_cells=800).solve(5.0, FE)
-    print(f"Gupta 2006: 0.5 M KHCO3, delta = 100 um, j = 5 mA cm-2, FE {FE}; CO2 limit {j_lim:.4f} mA cm-2")
-    print(f"nanocat FV/Newton (200 cells): {t_solve * 1e3:8.1f} ms per solve (incl. bulk + limiting current)")
-    print(f"nanocat 50-point sweep:        {t_sweep * 1e3:8.1f} ms")
     print(f"scipy solve_bvp from pure-diffusion profiles: {cold}")
     print(f"scipy solve_bvp seeded with our solution: {t_bvp * 1e3:8.1f} ms per solve, {t_bvp_sweep * 1e3:8.1f} ms "
           f"per sweep (each point seeded with our profile; {failed} of {len(js)} failed)")

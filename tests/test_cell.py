@@ -263,3 +263,13 @@ def test_gde_reaction_diffusion_length_shrinks_with_current(gde: GDE) -> None:
 def test_gde_needs_a_co2_product(gde: GDE) -> None:
     with pytest.raises(InputError, match="CO2-reduction product"):
         gde.solve(10, {"H2": 100})
+
+
+@pytest.mark.parametrize("n", [12, 200, 1600])
+def test_graded_grid_spans_the_layer(n: int) -> None:
+    from nanocat.cell.transport import graded_nodes
+
+    x = graded_nodes(1e-4, n, 1e-10)
+    h = np.diff(x)
+    assert len(x) == n + 1 and x[0] == 0 and x[-1] == 1e-4 and h[0] == pytest.approx(1e-10)
+    assert np.all(h[1:-1] / h[:-2] == pytest.approx(h[1] / h[0]))  # one geometric ratio

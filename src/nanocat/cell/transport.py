@@ -59,7 +59,8 @@ def graded_nodes(length_m: float, n_cells: int, first_m: float) -> np.ndarray:
     def total(r: float) -> float:
         return first_m * (r ** n_cells - 1.0) / (r - 1.0) - length_m
 
-    r = brentq(total, 1.0 + 1e-12, 10.0, xtol=1e-14)
+    upper = (length_m / first_m) ** (1.0 / (n_cells - 1)) + 1e-9  # first r^(n-1) alone already spans the length
+    r = brentq(total, 1.0 + 1e-12, upper, xtol=1e-14)
     h = first_m * r ** np.arange(n_cells)
     x = np.concatenate([[0.0], np.cumsum(h)])
     x[-1] = length_m

@@ -16,6 +16,20 @@ _SURF = (("pH", "pH"), ("CO2_mM", "CO2 / mM"), ("HCO3_mM", "HCO3- / mM"), ("CO3_
          ("OH_mM", "OH- / mM"))
 
 
+# Options both verbs share (typer reads these defaults as the options' declarations).
+_KINETICS = typer.Option(None, "--kinetics", help="Couple to a kinetic model (anything 'nanocat kinetics' reads): "
+                                                  "self-consistent FE vs potential.")
+_MECHANISM = typer.Option(None, "--mechanism", "-m", help="With --kinetics on an energies file: products.")
+_POTENTIAL_RANGE = typer.Option(None, "--potential-range", help="With --kinetics: START:STOP, V.")
+_POINTS = typer.Option(8, "--points", help="With --kinetics: number of potentials.")
+_DAMPING = typer.Option(0.5, "--damping", help="With --kinetics: fixed-point damping (0-1].")
+_BARRIER = typer.Option(None, "--barrier", help="With --kinetics: barrier at 0 V (eV) of every electrochemical "
+                                                "step given none (as 'nanocat kinetics').")
+_FE_TABLE = typer.Option(None, "--fe-table", help="CSV j_mA_cm2,<product>,... : FE(j) to solve with.")
+_PLOT = typer.Option(None, "--plot", help="Write profiles (or the sweep) to this PNG/PDF/SVG.")
+_JSON = typer.Option(False, "--json", help="Print one JSON document.")
+
+
 def _sweep_range(text: str) -> list[float]:
     """``'0.5:30:50'`` -> 50 currents from 0.5 to 30 mA cm⁻²."""
     import numpy as np
@@ -65,7 +79,26 @@ def _couple(cell: Any, kinetics: Path | None, mechanism: str | None, potential_r
     return True
 
 
-def _print_state(title: str, bulk: dict[str, float], surface: dict[str, float], extra: list[list[Any]]) -> None:
+def _single(cell: Any, j: float | None, fe_split: dict[str, float], plot: Path | None, json_out: bool,
+            label: str) -> Any:
+    """Solve at one current; plot and/or print JSON; return the result when a table is still to be printed."""
+    from nanocat.errors import InputError
+
+    if j is None:
+        raise InputError("give --j (mA cm-2), --j-sweep START:STOP:N, --kinetics MODEL or --fe-table CSV")
+    result = cell.solve(j, fe_split)
+    if plot:
+        from nanocat.cell.plot import plot_profiles
+
+        plot_profiles(result.profiles, plot, f"{label}, j = {j:g} mA cm-2")
+    if json_out:
+        emit_json(result.as_dict())
+        return None
+    return result
+
+
+def _print_state(title: str, cell: Any, surface: dict[str, float], extra: list[list[Any]]) -> None:
+    bulk = {**{f"{k}_mM": v for k, v in cell.bulk.concentrations_mM.items()}, "pH": cell.bulk.pH}
     rows = [[label, bulk.get(key), surface[key]] for key, label in _SURF]
     print_table(title, ["quantity", "bulk", "surface"], rows + extra)
 
@@ -82,22 +115,19 @@ def _hcell(
     preset: str = typer.Option("gupta2006", "--preset", help="Parameter preset: gupta2006, gupta2006_paper, "
                                                               "schulz2006_seawater."),
     cells: int = typer.Option(200, "--cells", help="Grid intervals across the layer."),
-    kinetics: Path = typer.Option(None, "--kinetics", help="Couple to a kinetic model (anything 'nanocat "
-                                                            "kinetics' reads): self-consistent FE vs potential."),
-    mechanism: str = typer.Option(None, "--mechanism", "-m", help="With --kinetics on an energies file: products."),
-    potential_range: str = typer.Option(None, "--potential-range", help="With --kinetics: START:STOP, V."),
-    points: int = typer.Option(8, "--points", help="With --kinetics: number of potentials."),
-    damping: float = typer.Option(0.5, "--damping", help="With --kinetics: fixed-point damping (0-1]."),
-    barrier: float = typer.Option(None, "--barrier", help="With --kinetics: barrier at 0 V (eV) of every "
-                                                          "electrochemical step given none (as 'nanocat kinetics')."),
-    fe_table: Path = typer.Option(None, "--fe-table", help="CSV j_mA_cm2,<product>,... : FE(j) to solve with."),
-    plot: Path = typer.Option(None, "--plot", help="Write profiles (or the sweep) to this PNG/PDF/SVG."),
-    json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
+    kinetics: Path = _KINETICS,
+    mechanism: str = _MECHANISM,
+    potential_range: str = _POTENTIAL_RANGE,
+    points: int = _POINTS,
+    damping: float = _DAMPING,
+    barrier: float = _BARRIER,
+    fe_table: Path = _FE_TABLE,
+    plot: Path = _PLOT,
+    json_out: bool = _JSON,
 ) -> None:
     """H-cell: surface pH, CO2, HCO3-, CO3 2-, OH- and the CO2 limiting current for a current and FE split."""
     from nanocat.cell import HCell, get_preset
     from nanocat.cell.faradaic import parse_fe
-    from nanocat.errors import InputError
 
     cell = HCell(electrolyte, boundary_layer_um, params=get_preset(preset), pCO2_bar=pco2, n_cells=cells)
     currents = _sweep_range(j_sweep) if j_sweep else ([j] if j is not None else None)
@@ -123,19 +153,11 @@ def _hcell(
                     ["j / mA cm-2", *[label for _, label in _SURF]], rows)
         typer.echo(f"CO2 limiting current: {sweep.co2_limiting_current_mA_cm2} mA cm-2")
         return
-    if j is None:
-        raise InputError("give --j (mA cm-2), --j-sweep START:STOP:N, --kinetics MODEL or --fe-table CSV")
-    result = cell.solve(j, fe_split)
-    if plot:
-        from nanocat.cell.plot import plot_profiles
-
-        plot_profiles(result.profiles, plot, f"{cell.electrolyte.label}, j = {j:g} mA cm-2")
-    if json_out:
-        emit_json(result.as_dict())
-        return
-    bulk = {**{f"{k}_mM": v for k, v in cell.bulk.concentrations_mM.items()}, "pH": cell.bulk.pH}
-    _print_state(f"H-cell {cell.electrolyte.label}, δ = {boundary_layer_um:g} µm, j = {j:g} mA cm-2, FE {fe_split}",
-                 bulk, result.surface, [["CO2 limiting current / mA cm-2", None, result.co2_limiting_current_mA_cm2]])
+    result = _single(cell, j, fe_split, plot, json_out, f"H-cell {cell.electrolyte.label}")
+    if result is not None:
+        _print_state(f"H-cell {cell.electrolyte.label}, δ = {boundary_layer_um:g} µm, j = {j:g} mA cm-2, "
+                     f"FE {fe_split}", cell, result.surface,
+                     [["CO2 limiting current / mA cm-2", None, result.co2_limiting_current_mA_cm2]])
 
 
 @cell_app.command("gde")
@@ -149,22 +171,20 @@ def _gde(
     fe: str = typer.Option("CO=100", "--fe", help="FE split, product=percent pairs, e.g. CO=90,H2=10."),
     pco2: float = typer.Option(1.0, "--pco2", help="CO2 partial pressure on the gas side, bar."),
     preset: str = typer.Option("gupta2006", "--preset", help="Parameter preset."),
-    kinetics: Path = typer.Option(None, "--kinetics", help="Couple to a kinetic model (see 'nanocat kinetics')."),
-    mechanism: str = typer.Option(None, "--mechanism", "-m", help="With --kinetics on an energies file: products."),
-    potential_range: str = typer.Option(None, "--potential-range", help="With --kinetics: START:STOP, V."),
-    points: int = typer.Option(8, "--points", help="With --kinetics: number of potentials."),
-    damping: float = typer.Option(0.5, "--damping", help="With --kinetics: fixed-point damping (0-1]."),
-    barrier: float = typer.Option(None, "--barrier", help="With --kinetics: barrier at 0 V (eV) of every "
-                                                          "electrochemical step given none (as 'nanocat kinetics')."),
-    fe_table: Path = typer.Option(None, "--fe-table", help="CSV j_mA_cm2,<product>,... : FE(j) to solve with."),
-    plot: Path = typer.Option(None, "--plot", help="Write profiles (or the sweep) to this PNG/PDF/SVG."),
-    json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
+    kinetics: Path = _KINETICS,
+    mechanism: str = _MECHANISM,
+    potential_range: str = _POTENTIAL_RANGE,
+    points: int = _POINTS,
+    damping: float = _DAMPING,
+    barrier: float = _BARRIER,
+    fe_table: Path = _FE_TABLE,
+    plot: Path = _PLOT,
+    json_out: bool = _JSON,
 ) -> None:
     """GDE: catalyst-layer pH and CO2 (current-weighted) and the CO2 reaction-diffusion length."""
     from nanocat.cell import get_preset
     from nanocat.cell.faradaic import parse_fe
     from nanocat.cell.gde import GDE
-    from nanocat.errors import InputError
 
     cell = GDE(electrolyte, catalyst_layer_um=catalyst_layer_um, porosity=porosity,
                boundary_layer_um=boundary_layer_um, pCO2_bar=pco2, params=get_preset(preset))
@@ -186,19 +206,11 @@ def _gde(
         print_table(f"GDE {cell.electrolyte.label}: catalyst-layer values (current-weighted) vs j",
                     ["j / mA cm-2", *[label for _, label in _SURF], "L_R / µm"], rows)
         return
-    if j is None:
-        raise InputError("give --j (mA cm-2), --j-sweep START:STOP:N, --kinetics MODEL or --fe-table CSV")
-    result = cell.solve(j, fe_split)
-    if plot:
-        from nanocat.cell.plot import plot_profiles
-
-        plot_profiles(result.profiles, plot, f"GDE, {cell.electrolyte.label}, j = {j:g} mA cm-2")
-    if json_out:
-        emit_json(result.as_dict())
+    result = _single(cell, j, fe_split, plot, json_out, f"GDE, {cell.electrolyte.label}")
+    if result is None:
         return
-    bulk = {**{f"{k}_mM": v for k, v in cell.bulk.concentrations_mM.items()}, "pH": cell.bulk.pH}
     _print_state(f"GDE {cell.electrolyte.label}, L = {catalyst_layer_um:g} µm, ε = {porosity:g}, j = {j:g} mA cm-2",
-                 bulk, result.surface,
+                 cell, result.surface,
                  [["reaction-diffusion length / µm", None, result.reaction_diffusion_length_um],
                   ["  with CO2 + OH- sink / µm", None, result.reaction_diffusion_length_with_homogeneous_um],
                   ["CO2 reaching the electrolyte (fraction)", None, result.co2_fraction_reaching_electrolyte],

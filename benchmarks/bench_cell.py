@@ -22,6 +22,7 @@ from nanocat.cell.transport import NU, I_CO2, I_OH, rate_constants_SI
 
 FE = {"CH4": 25, "C2H4": 20, "CO": 5, "HCOOH": 10, "H2": 40}
 KEYS = ("pH", "CO2_mM", "HCO3_mM", "CO3_mM", "OH_mM")
+N_CELLS = 250  # the default of HCell
 
 
 def bvp_surface(cell: HCell, j: float, guess: tuple[np.ndarray, np.ndarray] | None = None,
@@ -77,17 +78,17 @@ def main() -> None:
     n_rep = 5
     t = time.perf_counter()
     for _ in range(n_rep):
-        cell = HCell("0.5 M KHCO3", 100, params=GUPTA2006_PAPER, n_cells=200)
+        cell = HCell("0.5 M KHCO3", 100, params=GUPTA2006_PAPER, n_cells=N_CELLS)
         ours = cell.solve(5.0, FE)
     t_solve = (time.perf_counter() - t) / n_rep
     j_lim = ours.co2_limiting_current_mA_cm2
     js = np.linspace(0.5, 0.9 * j_lim, 50)
     t = time.perf_counter()
-    cell = HCell("0.5 M KHCO3", 100, params=GUPTA2006_PAPER, n_cells=200)
+    cell = HCell("0.5 M KHCO3", 100, params=GUPTA2006_PAPER, n_cells=N_CELLS)
     sweep = cell.sweep(js, FE)
     t_sweep = time.perf_counter() - t
     print(f"Gupta 2006: 0.5 M KHCO3, delta = 100 um, j = 5 mA cm-2, FE {FE}; CO2 limit {j_lim:.4f} mA cm-2")
-    print(f"nanocat FV/Newton (200 cells): {t_solve * 1e3:8.1f} ms per solve (incl. bulk + limiting current)")
+    print(f"nanocat FV/Newton ({N_CELLS} cells): {t_solve * 1e3:8.1f} ms per solve (incl. bulk + limiting current)")
     print(f"nanocat 50-point sweep:        {t_sweep * 1e3:8.1f} ms", flush=True)
 
     t = time.perf_counter()
@@ -99,7 +100,7 @@ def main() -> None:
 
     def seeded(j: float) -> tuple[np.ndarray, np.ndarray]:
         """Our converged profile at j as the BVP's mesh and initial guess."""
-        c = HCell("0.5 M KHCO3", 100, params=GUPTA2006_PAPER, n_cells=200)
+        c = HCell("0.5 M KHCO3", 100, params=GUPTA2006_PAPER, n_cells=N_CELLS)
         prof = c.solve(j, FE).profiles
         xi = np.asarray(prof["x_um"]) / 100.0
         y = np.array([prof[f"{s}_mM"] for s in SPECIES])

@@ -114,7 +114,7 @@ class HCell:
     """A stagnant-layer H-cell model: settings here, currents and FE splits to :meth:`solve` and :meth:`sweep`."""
 
     def __init__(self, electrolyte: Electrolyte | str, boundary_layer_um: float = 100.0, *,
-                 params: CellParameters = GUPTA2006, pCO2_bar: float | None = None, n_cells: int = 200,
+                 params: CellParameters = GUPTA2006, pCO2_bar: float | None = None, n_cells: int = 250,
                  first_cell_nm: float | None = None, reactions: bool = True,
                  nodes_m: np.ndarray | None = None) -> None:
         """``boundary_layer_um``: δ (µm); ``n_cells``: grid intervals, geometric from ``first_cell_nm``

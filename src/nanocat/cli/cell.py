@@ -114,7 +114,7 @@ def _hcell(
                                                     "(default 1 for HCO3-/CO3 2- salts, CO2-free for OH-)."),
     preset: str = typer.Option("gupta2006", "--preset", help="Parameter preset: gupta2006, gupta2006_paper, "
                                                               "schulz2006_seawater."),
-    cells: int = typer.Option(200, "--cells", help="Grid intervals across the layer."),
+    cells: int = typer.Option(250, "--cells", help="Grid intervals across the layer."),
     kinetics: Path = _KINETICS,
     mechanism: str = _MECHANISM,
     potential_range: str = _POTENTIAL_RANGE,

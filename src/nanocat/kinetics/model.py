@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -201,6 +201,27 @@ class MicrokineticModel:
     def network(self) -> Network:
         """The solver's array view of the model."""
         return self._arrays["network"]  # type: ignore[return-value]
+
+    def with_conditions(self, pressures_bar: Mapping[str, float] | None = None,
+                        pH: float | None = None) -> MicrokineticModel:
+        """A copy at other gas pressures/activities (bar, by gas token) and pH; every other input unchanged."""
+        a = dict(self._arrays)
+        p = list(self.pressures_bar)
+        for gas, value in (pressures_bar or {}).items():
+            if gas not in self.gases:
+                raise InputError(f"{self.source}: {gas!r} is not a gas of the model (have {', '.join(self.gases)})")
+            if not (math.isfinite(float(value)) and float(value) >= 0):
+                raise InputError(f"{self.source}: pressure of {gas} must be >= 0 bar, got {value}")
+            k, new = self.gases.index(gas), max(float(value), P_MIN_BAR)
+            shift = math.log(new) - math.log(p[k])
+            col = a["left"][:, self.tokens.index(gas)]
+            a["lp_f"] = a["lp_f"] + col * shift
+            a["lp_r"] = a["lp_r"] + (col + a["dstoich"][:, self.tokens.index(gas)]) * shift
+            p[k] = new
+        new_pH = self.pH if pH is None else float(pH)
+        if not math.isfinite(new_pH):
+            raise InputError(f"{self.source}: pH must be a finite number, got {pH}")
+        return replace(self, pressures_bar=tuple(p), pH=new_pH, _arrays=a)
 
     # -- solving -----------------------------------------------------------------------------------------------
     def steady_state(self, potential_V: Sequence[float] | np.ndarray,

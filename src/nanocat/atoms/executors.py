@@ -95,7 +95,7 @@ class LocalProcesses:
                 pending: dict[Future[str], str] = {executor.submit(fn, p): k for k, p in payloads.items()}
             while pending:
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
+                for future in [f for f in pending if f in finished]:  # in submission order: reproducible errors
                     yield pending.pop(future), future.result()
         except BrokenProcessPool as exc:
             _stop(executor)

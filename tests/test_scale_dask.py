@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
@@ -14,6 +15,7 @@ from nanocat.atoms.engines import EngineSpec
 from nanocat.atoms.screening import Screener, ScreenSettings
 from nanocat.atoms.store import ResultStore
 from nanocat.atoms.structures import build_cluster
+from nanocat.atoms.workflow import ProgressBar, RelaxJob, run_jobs
 from nanocat.cli import main
 
 distributed = pytest.importorskip("distributed")
@@ -104,3 +106,45 @@ def test_missing_dask_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(builtins, "__import__", no_dask)
     with pytest.raises(InputError, match=r'pip install "nanocat\[dask\]"'):
         DaskExecutor("local", workers=1).__enter__()
+
+
+class _InterruptAfterFirst(ProgressBar):
+    """A progress bar whose second finished job is a Ctrl-C (KeyboardInterrupt in the parent, mid-run)."""
+
+    def advance(self, failed: bool) -> None:
+        super().advance(failed)
+        self.finished = getattr(self, "finished", 0) + 1
+        if self.finished == 2:
+            raise KeyboardInterrupt
+
+
+@pytest.mark.slow
+def test_external_scheduler_runs_a_screen_and_survives_ctrl_c(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """`--scheduler tcp://...` uses a running cluster; Ctrl-C cancels this run's jobs and leaves the cluster up."""
+    slow = EngineSpec("toy_engines:SlowEMT", {"delay_s": 0.003})
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        address = cluster.scheduler_address
+        assert main(["screen", "Cu4", "--engine", "emt", "--adsorbates", "H", "--sites", "top", "--scheduler",
+                     address, "--out", str(tmp_path / "o"), "--no-progress", "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["failed"] == 0
+        jobs = []
+        for i in range(6):
+            atoms = build_cluster("Cu13")
+            atoms.rattle(0.05, seed=i)
+            jobs.append(RelaxJob(atoms, "Cu13", f"r{i}", "", kind="clean", multiplicity=2, fmax_eV_A=0.01))
+        with DaskExecutor(address) as executor:
+            with pytest.raises(KeyboardInterrupt):
+                run_jobs(jobs, slow, store=tmp_path / "i.db", progress=_InterruptAfterFirst(False), executor=executor)
+            client = executor.client
+            deadline = time.monotonic() + 30
+            while any(client.processing().values()) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert not any(client.processing().values())  # this run's jobs were cancelled
+        assert executor.client is None
+        with distributed.Client(address) as client:  # the external cluster is still up, with its workers
+            assert len(client.scheduler_info()["workers"]) == 2
+        stored = len(ResultStore(str(tmp_path / "i.db")))
+        assert 2 <= stored < len(jobs)
+        resumed = run_jobs(jobs, slow, store=tmp_path / "i.db", progress=False, workers=1)
+        assert resumed.reused == stored and resumed.computed == len(jobs) - stored

@@ -148,3 +148,26 @@ def test_external_scheduler_runs_a_screen_and_survives_ctrl_c(tmp_path: Path,
         assert 2 <= stored < len(jobs)
         resumed = run_jobs(jobs, slow, store=tmp_path / "i.db", progress=False, workers=1)
         assert resumed.reused == stored and resumed.computed == len(jobs) - stored
+
+
+def test_slurm_cluster_configuration_of_docs_scale_md() -> None:
+    """The SLURMCluster of docs/scale.md, constructed (not submitted): its batch script runs one-thread workers."""
+    jobqueue = pytest.importorskip("dask_jobqueue")
+    cluster = jobqueue.SLURMCluster(
+        queue="compute", account="chem123", cores=16, processes=16, memory="64GB", walltime="04:00:00",
+        python="python",
+        job_script_prologue=["source $HOME/venvs/nanocat/bin/activate",
+                             "export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1"],
+        job_extra_directives=["--exclusive"], scheduler_options={"dashboard_address": None},
+    )
+    try:
+        script = cluster.job_script()
+        assert cluster.scheduler_address.startswith("tcp://") and len(cluster.workers) == 0  # nothing submitted
+        for line in ("#SBATCH -p compute", "#SBATCH -A chem123", "#SBATCH --cpus-per-task=16", "#SBATCH -t 04:00:00",
+                     "#SBATCH --exclusive", "source $HOME/venvs/nanocat/bin/activate", "export OMP_NUM_THREADS=1"):
+            assert line in script
+        worker = script.strip().splitlines()[-1]
+        assert worker.startswith("python -m distributed.cli.dask_worker " + cluster.scheduler_address)
+        assert "--nthreads 1" in worker and "--nworkers 16" in worker
+    finally:
+        cluster.close()

@@ -178,7 +178,7 @@ class Screener:
         """A cluster prepared for the set: its hosts and clean/gas jobs; a refinement that cannot run stops here."""
         atoms, name = prepare(atoms, name)
         settings = settings or self.settings
-        if settings.policy() != policy:
+        if settings.engine is not self.settings.engine and settings.policy() != policy:
             raise InputError(f"{name}: every cluster of one screen uses the same engine ({self.settings.engine!r}); "
                              f"got {settings.engine!r}")
         if not all(e.computes for e in policy.engines) and settings.sites_on != "input":

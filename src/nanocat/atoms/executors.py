@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from typing import Any, Protocol
 from uuid import uuid4
 
-from nanocat.errors import EngineError, InputError
+from nanocat.errors import EngineError, InputError, NanocatError
 
 log = logging.getLogger(__name__)
 
@@ -214,8 +214,14 @@ class DaskExecutor:
                     raise EngineError(f"Dask cancelled job {futures[future]} (scheduler restarted?); finished "
                                       "jobs are stored, rerun to resume") from exc
                 except KilledWorker:
-                    raise EngineError(f"job {futures[future]} was on {ALLOWED_FAILURES + 1} Dask workers that died "
-                                      "(out of memory?); finished jobs are stored, rerun to resume") from None
+                    raise EngineError(f"job {futures[future]}: every Dask worker that ran it died (the scheduler's "
+                                      "allowed-failures; out of memory?); finished jobs are stored, rerun to resume"
+                                      ) from None
+                except NanocatError:
+                    raise  # bad input found on the worker: the same one-line error as in a local run
+                except Exception as exc:  # e.g. a worker without nanocat or the engine's package
+                    raise EngineError(f"a Dask worker failed on job {futures[future]}: {type(exc).__name__}: {exc} "
+                                      "(are nanocat and the engine's package installed on every worker?)") from exc
                 yield futures[future], text
         finally:
             unfinished = [f for f in futures if not f.done()]

@@ -29,3 +29,7 @@ class StructureError(InputError):
 
 class EngineError(NanocatError, RuntimeError):
     """A quantum-chemical engine failed (after every fallback of its policy)."""
+
+
+class StoreError(NanocatError, RuntimeError):
+    """The results database failed while a run was using it (server gone, locked past the retry limit)."""

@@ -204,8 +204,8 @@ def _parse_body(body: str, library: LigandLibrary, text: str) -> tuple[dict[str,
     hydrides = 0
     i = 0
     while i < len(body):
-        if body[i] == "(":
-            j = matching_paren(body, i)
+        if body[i] in "({":  # braces group a ligand too, as in {S2P(OiPr)2}
+            j = matching_paren(body, i, body[i], ")" if body[i] == "(" else "}")
             name = body[i + 1:j]
             if not name:
                 raise _fail(text, "empty parentheses")

@@ -43,9 +43,10 @@ def _root(
 
 def _register_all() -> None:
     """Attach every verb group to the app (modules import their heavy libraries lazily)."""
-    from nanocat.cli import analyze, campaign, catalysts, external, formula, kinetics, screen, thermo
+    from nanocat.cli import (analyze, campaign, catalysts, db, experiment, explore, external, formula, kinetics,
+                             screen, thermo)
 
-    for module in (formula, catalysts, thermo, kinetics, analyze, screen, external, campaign):
+    for module in (formula, catalysts, thermo, kinetics, analyze, screen, external, experiment, explore, db, campaign):
         module.register(app)
 
 

@@ -30,14 +30,19 @@ def emit_json(document: Any) -> None:
     typer.echo(json.dumps(_jsonable(document), indent=2, ensure_ascii=False))
 
 
-def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Print a readable table to stdout (values formatted, None shown as an en dash)."""
+def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], fold: bool = False,
+                whole: Sequence[str] = ()) -> None:
+    """Print a readable table to stdout (values formatted, None shown as an en dash).
+
+    ``fold`` wraps long cells onto more lines instead of cutting them with an ellipsis, so ids and formulas
+    stay complete (and distinct) in an 80-column terminal; columns named in ``whole`` are not wrapped.
+    """
     from rich.console import Console
     from rich.table import Table
 
     table = Table(title=title, show_lines=False)
     for column in columns:
-        table.add_column(column)
+        table.add_column(column, overflow="fold" if fold else "ellipsis", no_wrap=column in whole)
     for row in rows:
         table.add_row(*("–" if v is None else (f"{v:.3g}" if isinstance(v, float) else str(v)) for v in row))
     Console(emoji=False).print(table)  # site labels like "s1:top(Cu)" are text, not emoji codes

@@ -21,7 +21,7 @@ def is_external(engine: Any) -> bool:
     return not isinstance(engine, str) and not engine.build().computes
 
 
-def export_screen(atoms: Any, settings: Any, name: str, export: Path, export_format: str, db: Path | None,
+def export_screen(atoms: Any, settings: Any, name: str, export: Path, export_format: str, db: str | None,
                   as_json: bool) -> None:
     """Plan the screen, write its jobs under ``export``, say how many await results."""
     from nanocat.atoms.external import export_jobs
@@ -57,19 +57,21 @@ def register(app: typer.Typer) -> None:
     def import_(
         directory: Path = typer.Argument(..., help="Folder written by `nanocat screen ... --engine external "
                                                    "--export DIR`, with your outputs in the job folders."),
-        db: Path = typer.Option(..., help="ase.db file or URL of the screen's cache (the same --db as the screen)."),
+        db: str = typer.Option(..., help="ase.db file or postgresql:// URL of the screen's cache (the same --db as "
+                                         "the screen)."),
         accept_unconverged: bool = typer.Option(False, "--accept-unconverged",
                                                 help="Also import outputs whose forces exceed the screen's --fmax."),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
     ) -> None:
         """Import finished outputs (OUTCAR, vasprun.xml, .out/.log, .traj, extxyz) of exported jobs into the cache."""
         from nanocat.atoms.external import import_results
+        from nanocat.atoms.store import redact_url
 
         summary = import_results(directory, str(db), accept_unconverged)
         if as_json:
             emit_json(summary.as_dict())
             return
-        typer.echo(f"imported {len(summary.imported)}, skipped {len(summary.skipped)} (already in {db}), "
+        typer.echo(f"imported {len(summary.imported)}, skipped {len(summary.skipped)} (already in {redact_url(db)}), "
                    f"rejected {len(summary.rejected)}, pending {len(summary.pending)} (no output yet)")
         if summary.rejected:
             print_table("rejected", ["dir", "reason"], [[r.dir, r.reason] for r in summary.rejected])

@@ -184,7 +184,8 @@ def register(app: typer.Typer) -> None:
         engine_param: list[str] | None = typer.Option(None, "--engine-param", help=ENGINE_PARAM_HELP),
         workers: int | None = typer.Option(None, help="Parallel relaxations (default: number of cores)."),
         scheduler: str | None = typer.Option(None, help=SCHEDULER_HELP),
-        db: str | None = typer.Option(None, help="ase.db file or URL caching relaxations (default OUT/screen.db)."),
+        db: str | None = typer.Option(None, help="ase.db file or postgresql:// URL caching relaxations "
+                                                 "(default OUT/screen.db)."),
         out: Path | None = typer.Option(None, help="Folder for report.html and results.json "
                                                    "(default nanocat-out/<name>, or <name>+<name>... for several)."),
         adsorbates: str | None = typer.Option(None, help="Comma-separated intermediates (default: C1 set + H)."),

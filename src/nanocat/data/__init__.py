@@ -7,12 +7,13 @@ SQLite (:func:`add_user_file`) and appear next to the curated ones.
 
 from nanocat.data.records import CatalystRecord, MeasurementRecord
 from nanocat.data.schema import SEED_DOI, Catalyst, Citation, Computed, Finding, Measurement, Ratio, Study
-from nanocat.data.store import get_catalyst, get_study, list_studies, load_catalysts, query, to_dataframe
-from nanocat.data.userdb import add_user_file
+from nanocat.data.search import PRODUCT_ALIASES, product_name, query
+from nanocat.data.store import add_user_file, get_catalyst, get_study, list_studies, load_catalysts
+from nanocat.data.tables import TABLES, table, to_dataframe
 from nanocat.data.validate import read_study
 
 __all__ = [
-    "SEED_DOI", "Catalyst", "CatalystRecord", "Citation", "Computed", "Finding", "Measurement", "MeasurementRecord",
-    "Ratio", "Study", "add_user_file", "get_catalyst", "get_study", "list_studies", "load_catalysts", "query",
-    "read_study", "to_dataframe",
+    "PRODUCT_ALIASES", "SEED_DOI", "TABLES", "Catalyst", "CatalystRecord", "Citation", "Computed", "Finding", "Measurement", "MeasurementRecord",
+    "Ratio", "Study", "add_user_file", "get_catalyst", "get_study", "list_studies", "load_catalysts", "product_name",
+    "query", "read_study", "table", "to_dataframe",
 ]

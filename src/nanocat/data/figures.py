@@ -16,9 +16,9 @@ from nanocat.errors import DataError
 log = logging.getLogger(__name__)
 
 COLUMN_WIDTH_IN = 3.4
-_COLOURS = {"CO": "#0072B2", "HCOOH": "#E69F00", "H2": "#999999", "CH4": "#009E73", "C2H4": "#CC79A7",
+PRODUCT_COLOURS = {"CO": "#0072B2", "HCOOH": "#E69F00", "H2": "#999999", "CH4": "#009E73", "C2H4": "#CC79A7",
             "CH3OH": "#D55E00", "C2H5OH": "#56B4E9", "hydrocarbons": "#F0E442"}  # Okabe-Ito, colour-blind safe
-_PRODUCT_TEX = {"CO": "CO", "HCOOH": "HCOOH", "H2": "H$_2$", "CH4": "CH$_4$", "C2H4": "C$_2$H$_4$",
+PRODUCT_TEX = {"CO": "CO", "HCOOH": "HCOOH", "H2": "H$_2$", "CH4": "CH$_4$", "C2H4": "C$_2$H$_4$",
                 "CH3OH": "CH$_3$OH", "C2H5OH": "C$_2$H$_5$OH", "hydrocarbons": "hydrocarbons"}
 
 
@@ -64,7 +64,7 @@ def plot_study(study_id: str, out: str | Path, dpi: int = 300) -> Path:
             for i, cid in enumerate(order):
                 for m in (m for m in measured if m.catalyst == cid and m.product == product):
                     x = i - 0.4 + width * (j + 0.5)
-                    ax.bar(x, m.fe_percent, width * 0.92, color=_COLOURS[product], edgecolor="black",
+                    ax.bar(x, m.fe_percent, width * 0.92, color=PRODUCT_COLOURS[product], edgecolor="black",
                            linewidth=0.4, hatch="////" if m.approximate or m.fe_bound else None)
                     prefix = ">" if m.fe_bound == "lower" else ("~" if m.approximate else "")
                     ax.text(x, m.fe_percent + 1.5, f"{prefix}{m.fe_percent:g}", ha="center", va="bottom",
@@ -87,7 +87,7 @@ def plot_study(study_id: str, out: str | Path, dpi: int = 300) -> Path:
         ax.set_ylim(0, 115)
         ax.set_ylabel("Faradaic efficiency (%)")
         ax.spines[["top", "right"]].set_visible(False)
-        handles = [Patch(facecolor=_COLOURS[p], edgecolor="black", linewidth=0.4, label=_PRODUCT_TEX[p])
+        handles = [Patch(facecolor=PRODUCT_COLOURS[p], edgecolor="black", linewidth=0.4, label=PRODUCT_TEX[p])
                    for p in products]
         if any(m.approximate or m.fe_bound for m in measured):
             handles.append(Patch(facecolor="white", edgecolor="black", linewidth=0.4, hatch="////",

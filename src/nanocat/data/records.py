@@ -1,34 +1,28 @@
-"""Loaded records: a catalyst with every measurement and claim the knowledge base holds for it."""
+"""Loaded records: a catalyst with every measurement and claim the knowledge base holds for it.
+
+The records extend the curated schema (:class:`~nanocat.data.schema.Catalyst`,
+:class:`~nanocat.data.schema.Measurement`) with provenance; the fields themselves are declared once, there.
+"""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from nanocat.data.schema import Cell, Hydrides, Product
+from nanocat.data.schema import Catalyst, Evidence, Measurement
 
 Source = Literal["curated", "user"]
 
+_DERIVED_KEYS = ("fe_interval_percent", "evidence_kinds", "products")
+"""Keys :meth:`as_dict` adds for readers (derived, so :meth:`from_dict` drops them)."""
 
-class MeasurementRecord(BaseModel):
+
+class MeasurementRecord(Measurement):
     """One FE value with its study, original citation, DOI (null if unverified) and the quoting review."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    catalyst: str
-    product: Product
-    fe_percent: float
-    fe_bound: Literal["lower", "upper"] | None = None
-    approximate: bool = False
-    maximum: bool = False
-    potential_V_RHE: float | None = None
-    potential_range_V_RHE: tuple[float, float] | None = None
-    current_density_mA_cm2: float | None = None
-    cell: Cell | None = None
-    electrolyte: str | None = None
-    conditions: str | None = None
-    note: str | None = None
     study: str
     seed_ref: int | None = None
     citation: str
@@ -37,37 +31,20 @@ class MeasurementRecord(BaseModel):
     source: Source = "curated"
 
     def as_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready dict (units in the keys)."""
-        return self.model_dump(mode="json")
+        """Plain JSON-ready dict (units in the keys), with the FE as an interval ``fe_interval_percent``."""
+        return {**self.model_dump(mode="json"), "fe_interval_percent": list(self.fe_interval_percent)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> MeasurementRecord:
         """Inverse of :meth:`as_dict`."""
-        return cls.model_validate(data)
+        return cls.model_validate({k: v for k, v in data.items() if k not in _DERIVED_KEYS})
 
 
-class CatalystRecord(BaseModel):
+class CatalystRecord(Catalyst):
     """A catalyst with composition (from nanocat.chem), its studies, measurements and claims."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    id: str
-    label: str | None = None
-    kind: Literal["cluster", "nanoparticle", "bulk", "single-atom"]
-    formula: str | None = None
-    formula_note: str | None = None
-    metals: dict[str, int | None]
-    charge: int | None = None
-    ligands: list[dict[str, Any]] = Field(default_factory=list)
-    ligand_note: str | None = None
-    electron_count: int | None = None
-    hydrides: Hydrides | None = None
-    morphology: str | None = None
-    core: str | None = None
-    support: str | None = None
-    size_nm: float | None = None
-    computational_model: bool = False
-    notes: str | None = None
     defined_in: str
     studies: list[str]
     seed_refs: list[int]
@@ -79,15 +56,28 @@ class CatalystRecord(BaseModel):
 
     @property
     def products(self) -> list[str]:
-        """Products with a measured FE or a qualitative product claim, in first-seen order."""
+        """Products with a measured FE or a product the seed states for it, in first-seen order."""
         seen = [m.product for m in self.measurements] + [f["product"] for f in self.findings if f.get("product")]
         return list(dict.fromkeys(seen))
 
+    @property
+    def evidence_kinds(self) -> list[Evidence]:
+        """'experiment' and/or 'computed': what kind of evidence the record's claims rest on."""
+        kinds: set[str] = {m.evidence for m in self.measurements} | {"computed" for _ in self.computed}
+        kinds |= {f.get("evidence", "experiment") for f in (*self.findings, *self.ratios)}
+        if self.computational_model:
+            kinds = {"computed"}
+        return [k for k in ("experiment", "computed") if k in kinds]  # type: ignore[misc]
+
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict (the ``nanocat catalysts show --json`` document)."""
-        return self.model_dump(mode="json")
+        doc = self.model_dump(mode="json")
+        doc["measurements"] = [m.as_dict() for m in self.measurements]
+        return {**doc, "products": self.products, "evidence_kinds": self.evidence_kinds}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CatalystRecord:
         """Inverse of :meth:`as_dict`."""
-        return cls.model_validate(data)
+        clean = {k: v for k, v in data.items() if k not in _DERIVED_KEYS}
+        clean["measurements"] = [MeasurementRecord.from_dict(m) for m in data.get("measurements", [])]
+        return cls.model_validate(clean)

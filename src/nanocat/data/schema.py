@@ -25,8 +25,13 @@ HydrideLocation = Literal["lattice", "interstitial", "mixed", "unknown", "none"]
 Product = Literal["CO", "HCOOH", "H2", "CH4", "C2H4", "CH3OH", "C2H5OH", "hydrocarbons"]
 Cell = Literal["H-cell", "flow/GDE", "MEA"]
 
+Evidence = Literal["experiment", "computed"]
+
 AGGREGATE_PRODUCTS: dict[str, tuple[str, ...]] = {"hydrocarbons": ("CH4", "C2H4")}
 """Products that are sums of others (left out of the FE sum, checked against their parts instead)."""
+
+PLAUSIBLE_CHARGES: tuple[int, ...] = (-2, -1, 0, 1, 2)
+"""Charge states for which an electron count is listed when the seed states no charge (a window, not a claim)."""
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+()-]{0,39}$")
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
@@ -46,6 +51,11 @@ def _check_id(value: str) -> str:
     if not _ID.match(value):
         raise ValueError(f"{value!r} is not a short id (letters, digits, - _ . + ( ), at most 40 characters)")
     return value
+
+
+def charge_is_stated(formula: str, parsed: Any) -> bool:
+    """Whether a formula states its charge: a written charge, counter-ions, or square brackets (neutral)."""
+    return parsed.charge_source != "default" or "[" in formula
 
 
 def _reject_non_rhe(data: Any) -> Any:
@@ -75,6 +85,7 @@ class Citation(BaseModel):
     volume: str | None = None
     pages: str = Field(min_length=1, description="pages or article number")
     doi: str | None = Field(None, description="verified DOI of the original study, else null")
+    doi_evidence: str | None = Field(None, description="where the DOI was verified (URL or citation)")
     role: Literal["primary", "synthesis", "related"] = "primary"
 
     @field_validator("doi")
@@ -121,10 +132,14 @@ class Catalyst(BaseModel):
     formula: str | None = Field(None, description="cluster formula parsed by nanocat.chem; null if unknown")
     formula_note: str | None = Field(None, description="why the formula is null")
     metals: dict[str, int | None] | None = Field(None, description="element -> atom count (null: not given)")
-    charge: int | None = None
+    charge: int | None = Field(None, description="null when the seed does not state it (see charge_stated)")
+    charge_stated: bool | None = Field(None, description="derived: a charge, counter-ions or [brackets] written")
     ligands: list[dict[str, Any]] = Field(default_factory=list, description="derived from the formula")
     ligand_note: str | None = None
-    electron_count: int | None = Field(None, description="superatom electron count, derived by chem")
+    electron_count: int | None = Field(None, description="superatom electron count, derived by chem; null "
+                                                         "when the charge is not stated")
+    electron_counts_by_charge: dict[int, int] | None = Field(
+        None, description="charge -> electron count over PLAUSIBLE_CHARGES, when the charge is not stated")
     hydrides: Hydrides | None = None
     morphology: str | None = None
     core: str | None = None
@@ -173,8 +188,11 @@ class Catalyst(BaseModel):
         metals = {str(k): int(v) for k, v in dict(parsed.metals).items()}
         if self.metals is not None and self.metals != metals:
             raise ValueError(f"metals {self.metals} disagree with formula {self.formula!r} ({metals})")
-        if self.charge is not None and self.charge != parsed.charge:
+        in_formula = charge_is_stated(self.formula, parsed)
+        if self.charge is not None and in_formula and self.charge != parsed.charge:
             raise ValueError(f"charge {self.charge} disagrees with formula {self.formula!r} ({parsed.charge})")
+        stated = in_formula or self.charge is not None  # a `charge:` field states it for a bare formula
+        charge = parsed.charge if in_formula else self.charge
         n_h = int(parsed.hydrides)
         hydrides = self.hydrides or Hydrides(count=n_h, location="none" if n_h == 0 else "unknown")
         if hydrides.count is not None and hydrides.count != n_h:
@@ -182,17 +200,32 @@ class Catalyst(BaseModel):
         if hydrides.count is None:
             hydrides = Hydrides(count=n_h, location=hydrides.location, note=hydrides.note)
         object.__setattr__(self, "metals", metals)
-        object.__setattr__(self, "charge", int(parsed.charge))
+        # An unstated charge is not neutral: the count is listed per plausible charge instead of as a fact.
+        n_neutral = parsed.electron_count + parsed.charge
+        by_charge = None if stated else {q: n_neutral - q for q in PLAUSIBLE_CHARGES if n_neutral - q >= 0}
+        object.__setattr__(self, "charge", charge)
+        object.__setattr__(self, "charge_stated", stated)
         object.__setattr__(self, "ligands", list(parsed.as_dict().get("ligands", [])))
-        object.__setattr__(self, "electron_count", parsed.electron_count)
+        object.__setattr__(self, "electron_count", None if charge is None else n_neutral - charge)
+        object.__setattr__(self, "electron_counts_by_charge", by_charge)
         object.__setattr__(self, "hydrides", Hydrides.model_validate(hydrides.model_dump()))
         return self
 
 
-class Measurement(BaseModel):
-    """One Faradaic efficiency the seed states for one catalyst and product."""
+class _VsRHE(BaseModel):
+    """Base of every claim that may carry a potential: potentials only vs RHE."""
 
     model_config = _STRICT
+
+    @model_validator(mode="before")
+    @classmethod
+    def _vs_rhe(cls, data: Any) -> Any:
+        """Potentials only vs RHE."""
+        return _reject_non_rhe(data)
+
+
+class Measurement(_VsRHE):
+    """One Faradaic efficiency the seed states for one catalyst and product."""
 
     catalyst: str
     product: Product
@@ -208,12 +241,23 @@ class Measurement(BaseModel):
     electrolyte: str | None = None
     conditions: str | None = None
     note: str | None = None
+    evidence: Evidence = Field("experiment", description="measured, or computed (e.g. a microkinetic FE)")
 
-    @model_validator(mode="before")
-    @classmethod
-    def _vs_rhe(cls, data: Any) -> Any:
-        """Potentials only vs RHE."""
-        return _reject_non_rhe(data)
+    @property
+    def fe_interval_percent(self) -> tuple[float, float]:
+        """The FE as an interval in %: '>80' is (80, 100), '<10' is (0, 10), a value v is (v, v)."""
+        if self.fe_bound == "lower":
+            return (self.fe_percent, 100.0)
+        if self.fe_bound == "upper":
+            return (0.0, self.fe_percent)
+        return (self.fe_percent, self.fe_percent)
+
+    @property
+    def potential_interval_V_RHE(self) -> tuple[float, float] | None:
+        """The potential as an interval in V vs RHE (a single value is (U, U)); None if not reported."""
+        if self.potential_range_V_RHE is not None:
+            return self.potential_range_V_RHE
+        return None if self.potential_V_RHE is None else (self.potential_V_RHE, self.potential_V_RHE)
 
     @model_validator(mode="after")
     def _one_potential(self) -> Measurement:
@@ -228,10 +272,8 @@ class Measurement(BaseModel):
         return self
 
 
-class Ratio(BaseModel):
+class Ratio(_VsRHE):
     """A relative claim: numerator catalyst's quantity is ``value`` times the denominator's."""
-
-    model_config = _STRICT
 
     numerator: str
     denominator: str
@@ -240,12 +282,6 @@ class Ratio(BaseModel):
     approximate: bool = False
     potential_V_RHE: float | None = Field(None, ge=-5, le=5)
     statement: str | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _vs_rhe(cls, data: Any) -> Any:
-        """Potentials only vs RHE."""
-        return _reject_non_rhe(data)
 
 
 class Computed(BaseModel):
@@ -263,10 +299,8 @@ class Computed(BaseModel):
     statement: str | None = None
 
 
-class Finding(BaseModel):
+class Finding(_VsRHE):
     """A qualitative outcome the seed states without a number (never turned into one)."""
-
-    model_config = _STRICT
 
     catalysts: list[str] = Field(min_length=1)
     statement: str = Field(min_length=5)
@@ -277,12 +311,6 @@ class Finding(BaseModel):
     computed: bool = False
     cell: Cell | None = None
     electrolyte: str | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _vs_rhe(cls, data: Any) -> Any:
-        """Potentials only vs RHE."""
-        return _reject_non_rhe(data)
 
     @model_validator(mode="after")
     def _ranking_within(self) -> Finding:

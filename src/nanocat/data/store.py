@@ -6,16 +6,17 @@ import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
-from typing import TYPE_CHECKING, Any, get_args
+from pathlib import Path
+from typing import Any, TypeVar
 
 from nanocat.data.records import CatalystRecord, MeasurementRecord, Source
-from nanocat.data.schema import Cell, HydrideLocation, Product, Study
+from nanocat.data.schema import Study
+from nanocat.data.userdb import store_user_text, user_entries
 from nanocat.data.validate import check_references, read_study
 from nanocat.data.yamlsrc import Located
-from nanocat.errors import DataError, InputError
+from nanocat.errors import DataError
 
-if TYPE_CHECKING:
-    import pandas as pd
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +41,13 @@ def curated_files() -> list[Any]:
 def _claims(study: Study, section: str, cid: str) -> list[dict[str, Any]]:
     """Claims of one kind in a study that involve catalyst ``cid``, with their citation attached."""
     out = []
-    for claim in getattr(study, section):
+    for i, claim in enumerate(getattr(study, section)):
         names = claim.catalysts if hasattr(claim, "catalysts") else [claim.numerator, claim.denominator]
         if cid in names:
-            out.append({**claim.model_dump(mode="json"), "study": study.id, "seed_ref": study.primary.seed_ref,
+            evidence = "computed" if section == "computed" or getattr(claim, "computed", False) else "experiment"
+            out.append({**claim.model_dump(mode="json"), "evidence": evidence, "claim": f"{study.id}/{section}/{i}",
+                        "study": study.id,
+                        "seed_ref": study.primary.seed_ref,
                         "citation": study.primary.text(), "doi": study.primary.doi,
                         "quoted_from_doi": study.quoted_from_doi})
     return out
@@ -75,7 +79,7 @@ def build(entries: list[Entry]) -> KnowledgeBase:
     for cid, (home, _, i, source) in defined.items():
         involved = [s for s in studies.values() if _involves(s, cid)]
         measurements = [
-            MeasurementRecord(**m.model_dump(exclude={"reference_electrode"}), study=s.id,
+            MeasurementRecord(**m.model_dump(), study=s.id,
                               seed_ref=s.primary.seed_ref, citation=s.primary.text(), doi=s.primary.doi,
                               quoted_from_doi=s.quoted_from_doi, source=sources[s.id])
             for s in involved for m in s.measurements if m.catalyst == cid]
@@ -120,8 +124,6 @@ def knowledge_base(include_user: bool = True) -> KnowledgeBase:
     """Curated studies plus (by default) the user's records from the SQLite database."""
     if not include_user:
         return _curated_kb()
-    from nanocat.data.userdb import user_entries
-
     extra = user_entries()
     return build([*_curated_entries(), *extra]) if extra else _curated_kb()
 
@@ -131,16 +133,23 @@ def load_catalysts(include_user: bool = True) -> list[CatalystRecord]:
     return list(knowledge_base(include_user).catalysts.values())
 
 
-def get_catalyst(catalyst_id: str, include_user: bool = True) -> CatalystRecord:
-    """One catalyst record by id (DataError listing close ids if unknown)."""
-    kb = knowledge_base(include_user)
-    if catalyst_id in kb.catalysts:
-        return kb.catalysts[catalyst_id]
+def lookup(what: str, key: str, table: dict[str, T], cutoff: float = 0.5, see: str = "") -> T:
+    """``table[key]``, else the one case-insensitive match, else DataError naming up to four close ids."""
+    if key in table:
+        return table[key]
+    folded = {k.casefold(): k for k in table}
+    if key.strip().casefold() in folded:
+        return table[folded[key.strip().casefold()]]
     from difflib import get_close_matches
 
-    close = get_close_matches(catalyst_id, list(kb.catalysts), n=4, cutoff=0.5)
-    hint = f"; close matches: {', '.join(close)}" if close else "; see `nanocat catalysts list`"
-    raise DataError(f"unknown catalyst id {catalyst_id!r}{hint}")
+    close = [folded[c] for c in get_close_matches(key.casefold(), list(folded), n=4, cutoff=cutoff)]
+    hint = f"; close matches: {', '.join(close)}" if close else (f"; see {see}" if see else "")
+    raise DataError(f"unknown {what} id {key!r}{hint}")
+
+
+def get_catalyst(catalyst_id: str, include_user: bool = True) -> CatalystRecord:
+    """One catalyst record by id, case-insensitive (DataError listing close ids if unknown)."""
+    return lookup("catalyst", catalyst_id, knowledge_base(include_user).catalysts, see="`nanocat catalysts list`")
 
 
 def list_studies(include_user: bool = True) -> list[Study]:
@@ -149,73 +158,22 @@ def list_studies(include_user: bool = True) -> list[Study]:
 
 
 def get_study(study_id: str, include_user: bool = True) -> Study:
-    """One study by id (DataError listing close ids if unknown)."""
-    kb = knowledge_base(include_user)
-    if study_id in kb.studies:
-        return kb.studies[study_id]
-    from difflib import get_close_matches
-
-    close = get_close_matches(study_id, list(kb.studies), n=4, cutoff=0.4)
-    hint = f"; close matches: {', '.join(close)}" if close else ""
-    raise DataError(f"unknown study id {study_id!r}{hint}")
+    """One study by id, case-insensitive (DataError listing close ids if unknown)."""
+    return lookup("study", study_id, knowledge_base(include_user).studies, cutoff=0.4,
+                  see="`nanocat catalysts studies`")
 
 
-def _choice(name: str, value: str | None, allowed: tuple[str, ...]) -> str | None:
-    """Check a filter value against its fixed set (case-insensitive), returning the canonical spelling."""
-    if value is None:
-        return None
-    for option in allowed:
-        if option.lower() == value.lower():
-            return option
-    raise InputError(f"{name} {value!r} is not one of: {', '.join(allowed)}")
-
-
-def query(metal: str | None = None, product: str | None = None, hydride_location: str | None = None,
-          ligand_kind: str | None = None, cell: str | None = None, kind: str | None = None,
-          include_user: bool = True) -> list[CatalystRecord]:
-    """Catalysts matching every given filter.
-
-    ``product`` and ``cell`` match a measured FE or a qualitative claim of the record; ``ligand_kind`` is
-    'X' or 'L' (records whose formula has such a ligand); ``metal`` is an element symbol.
-    """
-    product = _choice("product", product, get_args(Product))
-    cell = _choice("cell", cell, get_args(Cell))
-    hydride_location = _choice("hydride location", hydride_location, get_args(HydrideLocation))
-    ligand_kind = _choice("ligand kind", ligand_kind, ("X", "L"))
-    kind = _choice("kind", kind, ("cluster", "nanoparticle", "bulk", "single-atom"))
-    out = []
-    for rec in load_catalysts(include_user):
-        if metal is not None and metal.strip().capitalize() not in rec.metals:
-            continue
-        if product is not None and product not in rec.products:
-            continue
-        if cell is not None and cell not in {m.cell for m in rec.measurements} | {f.get("cell") for f in rec.findings}:
-            continue
-        if hydride_location is not None and (rec.hydrides is None or rec.hydrides.location != hydride_location):
-            continue
-        if ligand_kind is not None and not any(lig.get("kind") == ligand_kind for lig in rec.ligands):
-            continue
-        if kind is not None and rec.kind != kind:
-            continue
-        out.append(rec)
-    return out
-
-
-def to_dataframe(records: list[CatalystRecord] | None = None) -> pd.DataFrame:
-    """One row per FE measurement (catalyst identity columns first); all records if none given."""
-    import pandas as pd
-
-    records = load_catalysts() if records is None else records
-    rows = []
-    for rec in records:
-        metals = ",".join(f"{el}{'' if n is None else n}" for el, n in rec.metals.items())
-        for m in rec.measurements:
-            row = {"id": rec.id, "kind": rec.kind, "formula": rec.formula, "metals": metals, "charge": rec.charge,
-                   "hydride_location": rec.hydrides.location if rec.hydrides else None}
-            row.update(m.as_dict())
-            if m.potential_range_V_RHE is not None:
-                row["potential_range_V_RHE"] = f"{m.potential_range_V_RHE[0]} to {m.potential_range_V_RHE[1]}"
-            rows.append(row)
-    columns = ["id", "kind", "formula", "metals", "charge", "hydride_location",
-               *MeasurementRecord.model_fields.keys()]
-    return pd.DataFrame(rows, columns=list(dict.fromkeys(columns)))
+def add_user_file(path: str | Path, replace: bool = False) -> list[str]:
+    """Validate a study file against the whole knowledge base and store it; returns its catalyst ids."""
+    path = Path(path)
+    kb = knowledge_base(include_user=True)
+    study, doc = read_study(path)
+    if study.id in kb.studies and not (replace and kb.sources[study.id] == "user"):
+        owner = "a curated" if kb.sources[study.id] == "curated" else "a user"
+        hint = "" if owner == "a curated" else " (use --replace to overwrite it)"
+        raise doc.error(("id",), f"study id {study.id!r} is already {owner} study{hint}")
+    others = [e for e in user_entries() if e[0].id != study.id]
+    build([*_curated_entries(), *others, (study, doc, "user")])  # id clashes and references, with file lines
+    store_user_text(study.id, path.name, path.read_text(encoding="utf-8"))
+    log.info("stored study %s (%d catalysts)", study.id, len(study.catalysts))
+    return [c.id for c in study.catalysts]

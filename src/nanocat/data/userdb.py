@@ -1,7 +1,8 @@
-"""The user's own study files, validated and kept in SQLite at ``get_settings().user_db_path``.
+"""The user's own study files, kept in SQLite at ``get_settings().user_db_path``.
 
 The YAML text is stored as given and re-validated on every load, so records written by an older nanocat
 are checked by the current schema; the file lives in the user data directory and survives reinstalling.
+This module only stores and reads; :func:`nanocat.data.store.add_user_file` validates before storing.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import logging
 import sqlite3
 from contextlib import closing
 from datetime import UTC, datetime
-from pathlib import Path
 
 from nanocat.data.validate import read_study
 from nanocat.errors import DataError
@@ -50,24 +50,10 @@ def user_entries() -> list[tuple]:
     return entries
 
 
-def add_user_file(path: str | Path, replace: bool = False) -> list[str]:
-    """Validate a study file against the whole knowledge base and store it; returns its catalyst ids."""
-    from nanocat.data.store import build, knowledge_base
-
-    path = Path(path)
-    kb = knowledge_base(include_user=True)
-    study, doc = read_study(path)
-    if study.id in kb.studies and not (replace and kb.sources[study.id] == "user"):
-        owner = "a curated" if kb.sources[study.id] == "curated" else "a user"
-        hint = "" if owner == "a curated" else " (use --replace to overwrite it)"
-        raise doc.error(("id",), f"study id {study.id!r} is already {owner} study{hint}")
-    from nanocat.data.store import _curated_entries
-
-    others = [e for e in user_entries() if e[0].id != study.id]
-    build([*_curated_entries(), *others, (study, doc, "user")])  # id clashes and references, with file lines
+def store_user_text(study_id: str, source_name: str, text: str) -> None:
+    """Keep one validated study file's YAML text (replacing an earlier one with the same id)."""
     conn = _connect(create=True)
     with closing(conn), conn:  # type: ignore[arg-type]  # create=True always opens
         conn.execute("INSERT OR REPLACE INTO studies (id, source_name, yaml, added_utc) VALUES (?, ?, ?, ?)",
-                     (study.id, path.name, path.read_text(encoding="utf-8"), datetime.now(UTC).isoformat()))
-    log.info("stored study %s (%d catalysts) in %s", study.id, len(study.catalysts), get_settings().user_db_path)
-    return [c.id for c in study.catalysts]
+                     (study_id, source_name, text, datetime.now(UTC).isoformat()))
+    log.info("stored study %s in %s", study_id, get_settings().user_db_path)

@@ -14,7 +14,7 @@ from nanocat.errors import DataError
 _MAX_ERRORS = 3
 
 
-def _pydantic_to_data_error(exc: ValidationError, doc: Located) -> DataError:
+def pydantic_to_data_error(exc: ValidationError, doc: Located) -> DataError:
     """Turn pydantic's errors into one DataError line naming file, line and field of each (first few)."""
     parts = []
     for err in exc.errors()[:_MAX_ERRORS]:
@@ -104,7 +104,7 @@ def validate_study(doc: Located, *, known_catalysts: set[str] | None = None, cur
     try:
         study = Study.model_validate(doc.data)
     except ValidationError as exc:
-        raise _pydantic_to_data_error(exc, doc) from None
+        raise pydantic_to_data_error(exc, doc) from None
     if curated:
         for i, citation in enumerate(study.citations):
             if citation.seed_ref is None:

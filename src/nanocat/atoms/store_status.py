@@ -20,7 +20,7 @@ from typing import Any
 
 import ase.db
 
-from nanocat.atoms.store import ResultStore
+from nanocat.atoms.store import ResultStore, redact_url
 from nanocat.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ def record_plan(url: str, plans: Mapping[str, Sequence[Any]], engines: Sequence[
         except sqlite3.OperationalError as exc:  # a busy file: a worker's result is being written
             if time.monotonic() > deadline:
                 log.warning("could not record the screen plan in %s (%s); `nanocat status` will not know its "
-                            "missing jobs", url, exc)
+                            "missing jobs", redact_url(url), exc)
                 return
             time.sleep(0.2)
 
@@ -81,7 +81,7 @@ class ClusterStatus:
 
 @dataclass(frozen=True)
 class StoreStatus:
-    """Per-cluster job counts of a store, plus finished/failed rows no recorded plan names (``other_*``)."""
+    """Per-cluster job counts of a store (``db``: its URL, password hidden), plus rows no recorded plan names."""
 
     db: str
     clusters: tuple[ClusterStatus, ...]
@@ -109,7 +109,7 @@ def store_status(url: str | Path) -> StoreStatus:
     try:
         plans = dict(ase.db.connect(url, use_lock_file=False).metadata.get(PLAN_KEY, {}))
     except (sqlite3.Error, ValueError, AttributeError) as exc:  # a store without metadata support
-        raise InputError(f"--db {url!r}: cannot read its metadata ({exc})") from exc
+        raise InputError(f"--db {redact_url(url)}: cannot read its metadata ({exc})") from exc
     state: dict[str, bool] = {}  # key -> finished (True) or failed only (False)
     for result in store.results():
         state[result.key] = state.get(result.key, False) or result.ok
@@ -127,4 +127,4 @@ def store_status(url: str | Path) -> StoreStatus:
         clusters.append(ClusterStatus(name, method, len(keys), done, failed, len(keys) - done - failed,
                                       bool(plans[name].get("complete", False))))
     other = [ok for key, ok in state.items() if key not in planned_keys]
-    return StoreStatus(url, tuple(clusters), sum(other), len(other) - sum(other))
+    return StoreStatus(redact_url(url), tuple(clusters), sum(other), len(other) - sum(other))

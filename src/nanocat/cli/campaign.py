@@ -54,7 +54,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             emit_json(found.as_dict())
             return
-        print_table(f"{db}: jobs per cluster", ["cluster", "engine", "planned", "done", "failed", "missing", "plan"],
+        print_table(f"{found.db}: jobs per cluster", ["cluster", "engine", "planned", "done", "failed", "missing", "plan"],
                     [[c.cluster, c.method, c.planned, c.done, c.failed, c.missing,
                       "complete" if c.plan_complete else "adsorbates await relaxed hosts"] for c in found.clusters])
         if found.other_done or found.other_failed:

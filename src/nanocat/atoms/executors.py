@@ -159,6 +159,8 @@ class DaskExecutor:
         distributed = _distributed()
         import dask
 
+        if not log.isEnabledFor(logging.INFO):  # Dask's own INFO lines (scheduler start, comms) unless nanocat -v
+            logging.getLogger("distributed").setLevel(logging.WARNING)
         config = {"distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
                   # the nanny's default also sets MALLOC_TRIM_THRESHOLD_=65536, which made tblite's many
                   # allocations slow: one Cu13 GFN1 relaxation took 4.3-5.1 s in a worker instead of 2.5-2.9 s

@@ -57,3 +57,15 @@ class SCFFailsOnCuC(EMT):
 
             raise SCFError("SCF not converged in 50 cycles")
         super().calculate(atoms, properties, system_changes)
+
+
+class SlowEMT(EMT):
+    """EMT that takes ``delay_s`` seconds per calculation, so a relaxation lasts long enough to kill its worker."""
+
+    default_parameters = {**EMT.default_parameters, "delay_s": 0.0}
+
+    def calculate(self, atoms: Any = None, properties: Any = ("energy",), system_changes: Any = all_changes) -> None:
+        import time
+
+        time.sleep(float(self.parameters.get("delay_s", 0.0)))
+        super().calculate(atoms, properties, system_changes)

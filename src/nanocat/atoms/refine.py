@@ -32,6 +32,7 @@ import numpy as np
 
 from nanocat.atoms.engines import Engine
 from nanocat.atoms.store import JobResult, ResultStore
+from nanocat.atoms.executors import Executor
 from nanocat.atoms.workflow import RelaxJob, run_jobs
 from nanocat.errors import InputError
 from nanocat.thermo import (
@@ -221,12 +222,14 @@ def _geometry(lookup: Callable[[str], JobResult | None], key: str | None, what: 
 
 def refine_screen(result: ScreenResult, engine: Engine, settings: ScreenSettings,
                   lookup: Callable[[str], JobResult | None] | None = None, store: ResultStore | None = None,
-                  workers: int | None = None, progress: bool = True, all_sites: bool = False) -> Refinement:
+                  workers: int | None = None, progress: bool = True, all_sites: bool = False,
+                  executor: Executor | None = None) -> Refinement:
     """Recompute a screen's diagram(s) with single points of ``engine`` on its relaxed geometries (eV, V_RHE).
 
     ``lookup`` finds a relaxation by key (default ``store.get``); ``store`` caches the single points (None:
     nothing cached). ``all_sites`` refines the best configuration on every site, not only the one each
-    diagram uses; each refined diagram then takes the lowest refined energy per intermediate.
+    diagram uses; each refined diagram then takes the lowest refined energy per intermediate. ``executor`` runs
+    the single points elsewhere (see :func:`~nanocat.atoms.workflow.run_jobs`).
     """
     if lookup is None:
         if store is None:
@@ -241,7 +244,7 @@ def refine_screen(result: ScreenResult, engine: Engine, settings: ScreenSettings
     row_jobs = [single_point_job(_geometry(lookup, r.job_key, f"{r.species} on {r.host} {r.site}"), r.host)
                 for r in selected]
     jobs = [*gas_jobs.values(), *clean_jobs.values(), *row_jobs]
-    summary = run_jobs(jobs, engine, store=store, workers=workers, progress=progress)
+    summary = run_jobs(jobs, engine, store=store, workers=workers, progress=progress, executor=executor)
     done = {r.key: r for r in summary.results}
 
     def energy(job: RelaxJob) -> JobResult:

@@ -7,11 +7,12 @@ Algorithm of :func:`run_jobs`:
 2. Keys already finished in the store are reused, not recomputed. Keys stored as *failed* are reused too
    (an SCF that failed with fixed settings fails again) unless ``retry_failed=True``.
 3. Every system is checked by the engine and one calculator built before any work (bad input stops the
-   run at once). The rest run in worker processes (``concurrent.futures``, spawn start method, tblite
-   single-threaded in each worker), which rebuild the engine from its importable spec (:meth:`Engine.spec`);
+   run at once). The rest run on an executor (:mod:`nanocat.atoms.executors`: local worker processes by
+   default, or a Dask cluster), whose workers rebuild the engine from its importable spec (:meth:`Engine.spec`);
    jobs, specs and results cross the process boundary as JSON strings, never pickled objects.
 4. The parent writes each result to the store the moment it arrives, so a killed run loses only the jobs
-   that were running; rerunning the same call resumes where it stopped.
+   that were running; rerunning the same call resumes where it stopped. A job an executor delivers twice (a
+   Dask worker died after finishing it and the job was rerun elsewhere) is written once.
 
 :func:`run_with_policy` applies an :class:`~nanocat.atoms.engines.EnginePolicy` to a whole job set: if the
 SCF of one engine fails on any job (also mid-relaxation), the *whole set* moves to the next engine, so every
@@ -28,13 +29,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import multiprocessing
-import os
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 import copy
+import os
+from collections.abc import Callable, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from pathlib import Path
@@ -56,12 +54,14 @@ from nanocat.atoms.engines import (
     engine_settings,
     resolve_engine,
 )
+from nanocat.atoms.executors import Executor, LocalProcesses
 from nanocat.atoms.store import JobResult, ResultStore, atoms_from_json, atoms_to_json
 from nanocat.atoms.structures import structure_hash
 from nanocat.errors import EngineError, InputError
 
 __all__ = [
     "JobResult",
+    "ProgressBar",
     "RelaxJob",
     "ResultStore",
     "RunSummary",
@@ -77,8 +77,6 @@ JobKind = Literal["clean", "adsorbate", "gas"]
 OptimizerName = Literal["BFGS", "FIRE", "LBFGS"]
 _KINDS = ("clean", "adsorbate", "gas")
 _OPTIMIZERS = ("BFGS", "FIRE", "LBFGS")
-#: Thread variables pinned to 1 in worker processes (tblite uses OpenMP; numpy/scipy use OpenBLAS).
-_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 @dataclass(frozen=True)
@@ -240,31 +238,6 @@ def relax(job: RelaxJob, engine: Engine | Any) -> JobResult:
     )  # fmt: skip
 
 
-def _worker_init(threads: int) -> None:
-    """Pin each worker's thread pools (a second guard; the environment at spawn time is the first)."""
-    for var in _THREAD_VARS:
-        os.environ[var] = str(threads)
-
-
-@contextmanager
-def _thread_environment(threads: int) -> Iterator[None]:
-    """Set the thread variables while worker processes are spawned, so they hold from the workers' start.
-
-    numpy's OpenBLAS reads them when numpy is imported, before any initializer runs; with two BLAS threads
-    per worker on a loaded 2-core machine one 165x165 BFGS eigh took 0.19 s instead of milliseconds.
-    """
-    saved = {var: os.environ.get(var) for var in _THREAD_VARS}
-    os.environ.update({var: str(threads) for var in _THREAD_VARS})
-    try:
-        yield
-    finally:
-        for var, value in saved.items():
-            if value is None:
-                os.environ.pop(var, None)
-            else:
-                os.environ[var] = value
-
-
 @lru_cache(maxsize=4)
 def _worker_engine(spec_json: str) -> Engine:
     """The engine of a spec, built once per worker process (a plugin may load a model when built)."""
@@ -312,23 +285,35 @@ class RunSummary:
                    tuple(data.get("notes", ())), int(data.get("pending", 0)))
 
 
-class _Progress:
-    """A rich progress bar on stderr counting done / reused / failed (a no-op when disabled)."""
+class ProgressBar:
+    """One rich progress bar on stderr counting done / reused / failed, shared by several runs (no-op when disabled).
 
-    def __init__(self, enabled: bool, total: int, reused: int, failed: int) -> None:
-        self.counts = {"reused": reused, "failed": failed}
-        self._bar = None
+    :func:`run_jobs` adds its jobs to a bar it is given (``progress=bar``) and leaves it open, so a screen of many
+    clusters, in several phases, shows one bar; use it as a context manager to close it.
+    """
+
+    def __init__(self, enabled: bool = True, label: str = "relaxations") -> None:
+        self.counts = {"reused": 0, "failed": 0}
+        self._bar: Any = None
         if enabled:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
             self._bar = Progress(
-                TextColumn("relaxations"), BarColumn(), MofNCompleteColumn(),
+                TextColumn(label), BarColumn(), MofNCompleteColumn(),
                 TextColumn("reused {task.fields[reused]}  failed {task.fields[failed]}"), TimeElapsedColumn(),
                 console=Console(stderr=True),
             )  # fmt: skip
             self._bar.start()
-            self._task = self._bar.add_task("relax", total=total, completed=reused, **self.counts)
+            self._task = self._bar.add_task(label, total=0, completed=0, **self.counts)
+
+    def add(self, total: int, reused: int = 0, failed: int = 0) -> None:
+        """Add ``total`` jobs, of which ``reused`` come from the store already finished (``failed`` of them failed)."""
+        self.counts["reused"] += int(reused)
+        self.counts["failed"] += int(failed)
+        if self._bar is not None:
+            task = self._bar.tasks[0]
+            self._bar.update(self._task, total=(task.total or 0) + int(total), advance=int(reused), **self.counts)
 
     def advance(self, failed: bool) -> None:
         """Count one finished job."""
@@ -340,6 +325,13 @@ class _Progress:
         """Stop drawing."""
         if self._bar is not None:
             self._bar.stop()
+            self._bar = None
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _precheck(jobs: Sequence[RelaxJob], engine: Engine) -> None:
@@ -357,10 +349,11 @@ def run_jobs(
     engine: Engine | Any,
     store: ResultStore | str | Path | None = None,
     workers: int | None = None,
-    progress: bool = True,
+    progress: bool | ProgressBar = True,
     retry_failed: bool = False,
     threads_per_worker: int = 1,
     stop_on_scf_failure: bool = False,
+    executor: Executor | None = None,
 ) -> RunSummary:
     """Relax every job with one engine, reusing and filling the store; results in job order.
 
@@ -374,6 +367,10 @@ def run_jobs(
     :class:`ResultStore`, a database path/URL, or None (no cache). ``retry_failed`` recomputes jobs whose
     stored result is a failure. Bad input (an element or charge the engine cannot treat, a factory that
     raises, a calculator that returns no energy) raises EngineError/InputError; results stored before stay.
+
+    ``executor`` runs the jobs elsewhere (a :class:`~nanocat.atoms.executors.DaskExecutor`; ``workers`` is then
+    the cluster's business); None runs them in ``workers`` local processes. Each result is written once, by this
+    process, as it arrives. ``progress`` is a flag or a :class:`ProgressBar` shared with other runs.
     """
     engine = resolve_engine(engine)
     if isinstance(store, str | Path):
@@ -401,17 +398,21 @@ def run_jobs(
     if todo:
         _precheck(list(todo.values()), engine)
     spec = engine.spec()
-    if spec is None and workers > 1 and len(todo) > 1:
+    if spec is None and (workers > 1 or executor is not None) and len(todo) > 1:
         note = (f"engine {engine.label!r} cannot be rebuilt in another process (a calculator instance or a local "
                 "factory): its relaxations ran one at a time in this process; give an importable factory "
                 "(module:callable) to run them in parallel")
         log.warning(note)
         notes.append(note)
-        workers = 1
+        workers, executor = 1, None
     n_cached_failed = sum(1 for r in done.values() if not r.ok and r.error_kind != "pending")
-    bar = _Progress(progress, total=len(done) + len(todo), reused=len(done), failed=n_cached_failed)
+    own_bar = not isinstance(progress, ProgressBar)
+    bar = ProgressBar(bool(progress)) if own_bar else progress
+    bar.add(len(done) + len(todo), reused=len(done), failed=n_cached_failed)
 
     def finish(result: JobResult) -> None:
+        if result.key in done:  # a job an executor ran twice (a worker died after finishing it): written once
+            return
         if store is not None:
             store.write(result)
         done[result.key] = result
@@ -423,11 +424,16 @@ def run_jobs(
     try:
         if stop_on_scf_failure and cached_scf:
             raise _SCFStop(cached_scf[0])
-        if workers == 1 or len(todo) <= 1:
+        if executor is None and (workers == 1 or len(todo) <= 1):
             for job in todo.values():
                 finish(relax(job, engine))
-        else:
-            _run_parallel(todo, spec, min(workers, len(todo)), threads_per_worker, finish)
+        elif todo:
+            runner = executor or LocalProcesses(min(workers, len(todo)), threads_per_worker)
+            spec_dict = spec.as_dict()
+            payloads = {key: json.dumps({"job": job.as_dict(), "engine": spec_dict}) for key, job in todo.items()}
+            with closing(runner.run(_relax_payload, payloads)) as stream:
+                for _, text in stream:
+                    finish(JobResult.from_dict(json.loads(text)))
     except _SCFStop as stop:
         log.warning("%s: SCF failed (%s); the remaining %d jobs were not run", engine.label, stop,
                     len([k for k in todo if k not in done]))
@@ -437,7 +443,8 @@ def run_jobs(
                                       engine.label, error=f"not run: another job's SCF failed with {engine.label}",
                                       error_kind="not_run")
     finally:
-        bar.close()
+        if own_bar:
+            bar.close()
     computed = {k for k in todo if done[k].error_kind != "not_run"}
     results, seen = [], set()
     for key in keys:
@@ -460,57 +467,6 @@ def _pending_result(key: str, job: RelaxJob, engine: Engine) -> JobResult:
     return JobResult(key, job.system, job.site, job.adsorbate, int(job.orientation), job.kind, None, engine.label,
                      error=f"pending: no result imported yet for this {job.kind} job ({engine.label})",
                      error_kind="pending")
-
-
-def _run_parallel(
-    todo: dict[str, RelaxJob],
-    spec: Any,
-    workers: int,
-    threads: int,
-    finish: Callable[[JobResult], None],
-) -> None:
-    """Run jobs in spawned worker processes that rebuild the engine from ``spec``; ``finish`` runs here."""
-    spec_dict = spec.as_dict()
-    executor = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_worker_init,
-        initargs=(int(threads),),
-    )
-    try:
-        with _thread_environment(threads):  # workers are spawned on submit (spawn start method)
-            pending: set[Future[str]] = {
-                executor.submit(_relax_payload, json.dumps({"job": job.as_dict(), "engine": spec_dict}))
-                for job in todo.values()
-            }
-        while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished:
-                finish(JobResult.from_dict(json.loads(future.result())))
-    except BrokenProcessPool as exc:
-        _stop(executor)
-        raise EngineError(
-            "a relaxation worker process died (killed, out of memory, or a script that calls run_jobs with "
-            "workers > 1 without an `if __name__ == \"__main__\":` guard); finished jobs are stored, "
-            "rerun to resume"
-        ) from exc
-    except BaseException:
-        _stop(executor)
-        raise
-    executor.shutdown(wait=True)
-
-
-def _stop(executor: ProcessPoolExecutor) -> None:
-    """Cancel pending jobs and end running workers (finished results are already stored).
-
-    Without terminating them the interpreter would wait at exit for the running relaxations; the
-    executor has no public way to do this.
-    """
-    processes = list((getattr(executor, "_processes", None) or {}).values())
-    executor.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        if process.is_alive():
-            process.terminate()
 
 
 class _SCFStop(Exception):

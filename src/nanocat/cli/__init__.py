@@ -43,10 +43,11 @@ def _root(
 
 def _register_all() -> None:
     """Attach every verb group to the app (modules import their heavy libraries lazily)."""
-    from nanocat.cli import (analyze, catalysts, cell, db, experiment, explore, external, formula, kinetics, screen,
-                             thermo)
+    from nanocat.cli import (analyze, campaign, catalysts, cell, db, experiment, explore, external, formula, kinetics,
+                             screen, thermo)
 
-    for module in (formula, catalysts, thermo, kinetics, analyze, screen, external, experiment, cell, explore, db):
+    for module in (formula, catalysts, thermo, kinetics, analyze, screen, campaign, external, experiment, cell, explore,
+                   db):
         module.register(app)
 
 

@@ -12,15 +12,45 @@ from nanocat.cli.external import EXPORT_FORMAT_HELP, EXPORT_HELP, export_screen,
 
 def _structure(target: str, charge: int, multiplicity: int | None):  # noqa: ANN202 - ase.Atoms, imported lazily
     """A built-in cluster by name, or a structure file read with ase.io."""
-    from nanocat.atoms.structures import BUILTIN_CLUSTERS, build_cluster, read_structure
-    from nanocat.errors import InputError
+    from nanocat.atoms.campaign import resolve_structure
 
-    if target in BUILTIN_CLUSTERS:
-        return build_cluster(target, charge=charge, multiplicity=multiplicity)
-    if Path(target).exists():
-        return read_structure(target, charge=charge, multiplicity=multiplicity)
-    raise InputError(f"{target!r} is neither a structure file nor a built-in cluster "
-                     f"({', '.join(sorted(BUILTIN_CLUSTERS))})")
+    return resolve_structure(target, charge, multiplicity)[0]
+
+
+SCHEDULER_HELP = ("Where relaxations run: omit for local processes (nothing to start); 'local' starts a Dask "
+                  "LocalCluster of --workers processes; tcp://HOST:PORT uses a running Dask scheduler (needs the "
+                  "dask extra).")
+
+
+def print_ranking(results, title: str | None = None) -> None:  # noqa: ANN001 - ScreenResults
+    """The ranking table of a campaign (best first), the blocked-route note and each cluster's call."""
+    from nanocat.report.screening import BLOCKED_NOTE, rank, ul_cells
+
+    ranked = rank(results)
+    print_table(title or f"U_L (V vs RHE), {ranked[0].method}, best first",
+                ["#", "cluster", "CO", "HCOOH", "CH4", "CH3OH", "H2", "predicted"],
+                [[i, r.name, *ul_cells(r), r.predicted_product] for i, r in enumerate(ranked, start=1)])
+    typer.echo(BLOCKED_NOTE)
+    for r in ranked:
+        typer.echo(f"{r.name}: {r.predicted_product} — {r.reason}")
+
+
+def emit_campaign(results, report, as_json: bool) -> None:  # noqa: ANN001 - ScreenResults, Path | None
+    """A campaign's output: one JSON document, or its ranking table, counts and report path."""
+    from nanocat.report.screening import rank
+
+    ranked = rank([r for r in results if r.hosts]) + [r for r in results if not r.hosts]
+    if as_json:
+        emit_json({"ranking": [r.name for r in ranked], "results": [r.as_dict() for r in ranked],
+                   "report": None if report is None else str(report)})
+        return
+    if any(r.hosts for r in results):
+        print_ranking([r for r in results if r.hosts])
+    for r in results:
+        print_pending(r)
+    typer.echo(f"What it did: {sum(r.computed for r in results)} relaxations computed, "
+               f"{sum(r.reused for r in results)} reused from the cache, {sum(r.failed for r in results)} failed.")
+    typer.echo(f"report: {report}" if report else "report: none until the pending jobs are imported")
 
 
 def engine_params(values: list[str] | None, option: str = "--engine-param") -> dict[str, object]:
@@ -146,16 +176,18 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def screen(
-        target: str = typer.Argument(..., help="Structure file (xyz, cif, POSCAR, ...) or built-in cluster name."),
-        charge: int = typer.Option(0, "--charge", "-q", help="Total charge of the cluster (e)."),
+        targets: list[str] = typer.Argument(..., metavar="TARGET...", help="Structure file(s) (xyz, cif, POSCAR, "
+                                            "...) or built-in cluster name(s); several are one campaign."),
+        charge: int = typer.Option(0, "--charge", "-q", help="Total charge of the cluster(s) (e)."),
         multiplicity: int | None = typer.Option(None, "--multiplicity", help="Spin multiplicity (default: lowest)."),
         engine: str = typer.Option("auto", help=ENGINE_HELP),
         engine_param: list[str] | None = typer.Option(None, "--engine-param", help=ENGINE_PARAM_HELP),
         workers: int | None = typer.Option(None, help="Parallel relaxations (default: number of cores)."),
+        scheduler: str | None = typer.Option(None, help=SCHEDULER_HELP),
         db: str | None = typer.Option(None, help="ase.db file or postgresql:// URL caching relaxations "
                                                  "(default OUT/screen.db)."),
         out: Path | None = typer.Option(None, help="Folder for report.html and results.json "
-                                                   "(default nanocat-out/<name>)."),
+                                                   "(default nanocat-out/<name>, or <name>+<name>... for several)."),
         adsorbates: str | None = typer.Option(None, help="Comma-separated intermediates (default: C1 set + H)."),
         sites: str | None = typer.Option(None, help="Comma-separated site kinds (default top,bridge,hollow)."),
         orientations: int = typer.Option(2, help="Orientations per intermediate and site."),
@@ -172,18 +204,20 @@ def register(app: typer.Typer) -> None:
         export: Path | None = typer.Option(None, help=EXPORT_HELP),
         export_format: str = typer.Option("extxyz", help=EXPORT_FORMAT_HELP),
     ) -> None:
-        """Screen a cluster: sites, intermediates, relaxations with any engine, free energies, predicted product."""
+        """Screen clusters: sites, intermediates, relaxations with any engine, free energies, predicted product.
+
+        Several targets are one campaign: one job set, one progress bar, a ranking table and one report.
+        """
         from dataclasses import replace
 
+        from nanocat.atoms.campaign import resolve_structure
         from nanocat.atoms.screening import ScreenSettings
-        from nanocat.atoms.screening import screen as run_screen
         from nanocat.errors import InputError
-        from nanocat.report.screening import write_screen_report
+        from nanocat.report.campaign import run_campaign
 
-        atoms = _structure(target, charge, multiplicity)
-        name = Path(target).stem if Path(target).exists() else target
-        settings = replace(ScreenSettings(), engine=engine_choice(engine, engine_param), workers=workers, n_orientations=orientations,
-                           max_sites=max_sites, fmax_eV_A=fmax)
+        loaded = [resolve_structure(t, charge, multiplicity) for t in targets]
+        settings = replace(ScreenSettings(), engine=engine_choice(engine, engine_param), workers=workers,
+                           n_orientations=orientations, max_sites=max_sites, fmax_eV_A=fmax)
         if refine is not None:
             settings = replace(settings, refine=refine_choice(refine, refine_param), refine_all_sites=refine_all_sites)
         elif refine_param or refine_all_sites:
@@ -193,14 +227,21 @@ def register(app: typer.Typer) -> None:
         if sites is not None:
             settings = replace(settings, site_kinds=_split(sites))
         if export is not None:
-            export_screen(atoms, settings, name, export, export_format, db, as_json)
+            if len(loaded) > 1:
+                raise InputError("--export writes the jobs of one cluster: give one TARGET")
+            export_screen(loaded[0][0], settings, loaded[0][1], export, export_format, db, as_json)
             return
-        out_dir = out or Path("nanocat-out") / name
-        out_dir.mkdir(parents=True, exist_ok=True)
-        result = run_screen(atoms, settings, store=str(db or out_dir / "screen.db"), progress=progress, name=name)
-        # no host analysed yet (external results pending): no diagram to draw
-        report = write_screen_report([result], out_dir, {name: atoms}, title=f"nanocat screen: {name}") \
-            if result.hosts else None
+        names = [name for _, name in loaded]
+        out_dir = out or Path("nanocat-out") / ("+".join(names) if len(names) <= 4 else
+                                                f"{names[0]}+{len(names) - 1}-more")
+        single = len(loaded) == 1
+        results, report = run_campaign([(atoms, name, None) for atoms, name in loaded], settings, out_dir, db=db,
+                                       scheduler=scheduler, progress=progress,
+                                       title=f"nanocat screen: {names[0]}" if single else None)
+        if not single:
+            emit_campaign(results, report, as_json)
+            return
+        result = results[0]
         if as_json:
             emit_json({**result.as_dict(), "report": None if report is None else str(report)})
         else:
@@ -212,28 +253,24 @@ def register(app: typer.Typer) -> None:
     def demo(
         out: Path = typer.Option(Path("nanocat-out/demo"), help="Folder for the report and the cache."),
         workers: int | None = typer.Option(None, help="Parallel relaxations (default: number of cores)."),
+        scheduler: str | None = typer.Option(None, help=SCHEDULER_HELP),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
         progress: bool = typer.Option(True, help="Show progress bars on stderr."),
     ) -> None:
         """The main job on the built-in default: Cu13 vs Cu12Fe/Co/Ni (seed ref 126), ranked, with the report."""
         from nanocat.report.demo import DEMO_CLUSTERS, ch4_comparison, run_demo
-        from nanocat.report.screening import BLOCKED_NOTE, rank, ul_cells
+        from nanocat.report.screening import rank
 
         if not as_json:
             typer.echo(f"nanocat demo: screening {', '.join(DEMO_CLUSTERS)} for CO2 -> CO / HCOOH / CH4 / CH3OH "
                        f"and H2 with GFN-xTB (cached in {out / 'screen.db'}; rerun to resume)", err=True)
-        results, report = run_demo(out, workers=workers, progress=progress)
+        results, report = run_demo(out, workers=workers, progress=progress, scheduler=scheduler)
         ranked = rank(results)
         if as_json:
             emit_json({"ranking": [r.name for r in ranked], "results": [r.as_dict() for r in ranked],
                        "report": str(report)})
             return
-        print_table(f"U_L (V vs RHE) on Cu13 and corner-doped Cu12M, {ranked[0].method}, best first",
-                    ["#", "cluster", "CO", "HCOOH", "CH4", "CH3OH", "H2", "predicted"],
-                    [[i, r.name, *ul_cells(r), r.predicted_product] for i, r in enumerate(ranked, start=1)])
-        typer.echo(BLOCKED_NOTE)
-        for r in ranked:
-            typer.echo(f"{r.name}: {r.predicted_product} — {r.reason}")
+        print_ranking(results, f"U_L (V vs RHE) on Cu13 and corner-doped Cu12M, {ranked[0].method}, best first")
         typer.echo(ch4_comparison(results))
         typer.echo(f"What it did: {sum(r.computed for r in results)} relaxations computed, "
                    f"{sum(r.reused for r in results)} reused from the cache, {sum(r.failed for r in results)} failed.")

@@ -15,7 +15,7 @@ import inspect
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from importlib.metadata import packages_distributions
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -75,8 +75,13 @@ def _keywords(func: Callable[..., Any]) -> set[str]:
             if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
 
 
+@lru_cache(maxsize=64)
 def _distribution_of(module: str) -> str | None:
-    """The installed distribution that provides a top-level module, or None."""
+    """The installed distribution that provides a top-level module, or None.
+
+    Cached: ``packages_distributions`` reads every installed distribution's file list (1.3 s per call measured
+    with ~140 packages), and every job's settings ask for it.
+    """
     top = module.split(".")[0]
     dists = packages_distributions().get(top)
     return dists[0] if dists else None

@@ -54,7 +54,8 @@ def models(draw: st.DrawFn) -> tuple[MicrokineticModel, float]:
     return model, g_eq
 
 
-@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# derandomize: the same 1000 models on every run, so CI time and outcome do not depend on the draw
+@settings(max_examples=1000, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(models(), st.lists(st.floats(-1.2, 0.2), min_size=1, max_size=4))
 def test_random_models_converge_and_obey_thermodynamics(case: tuple[MicrokineticModel, float],
                                                         potentials: list[float]) -> None:

@@ -118,7 +118,7 @@ class HCell:
                  first_cell_nm: float | None = None, last_cell_nm: float | None = None, reactions: bool = True,
                  nodes_m: np.ndarray | None = None) -> None:
         """``boundary_layer_um``: δ (µm); ``n_cells``: grid intervals, geometric from ``first_cell_nm``
-        (default δ × 1e-6) at the electrode and again down to ``last_cell_nm`` (default δ × 1e-3) at the bulk
+        (default δ × 1e-6) at the electrode and again down to ``last_cell_nm`` (default δ × 3e-4) at the bulk
         edge, where pH ~ log [CO3²⁻] bends sharply; ``reactions=False`` switches the homogeneous reactions off."""
         self.electrolyte = parse_electrolyte(electrolyte) if isinstance(electrolyte, str) else electrolyte
         if not (math.isfinite(boundary_layer_um) and boundary_layer_um > 0):
@@ -129,7 +129,7 @@ class HCell:
         self.reactions = reactions
         self.bulk: BulkState = bulk_state(self.electrolyte, params, pCO2_bar)
         first = self.delta_m * 1e-6 if first_cell_nm is None else first_cell_nm * 1e-9
-        last = (self.delta_m * 1e-3 if int(n_cells) > 2 else None) if last_cell_nm is None else last_cell_nm * 1e-9
+        last = (self.delta_m * 3e-4 if int(n_cells) > 2 else None) if last_cell_nm is None else last_cell_nm * 1e-9
         x = graded_nodes(self.delta_m, int(n_cells), first, last) if nodes_m is None else np.asarray(nodes_m, float)
         n = len(x) - 1
         D = np.tile([params.D_m2_s[s] for s in SPECIES], (n, 1))

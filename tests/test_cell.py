@@ -63,6 +63,44 @@ def test_gupta_bulk_matches_the_paper_table() -> None:
     assert -math.log10(p.Ka2_M) == pytest.approx(10.33, abs=0.01)  # textbook pKa2
 
 
+# Independent implementation of the Gupta 2006 model: J. W. Ager, github.com/joelager/CO2-electrochemical-reaction-
+# diffusion, notebook "1D CO2 reaction diffusion-SciPy.ipynb" (scipy solve_bvp, steady state), stored output:
+# "surface CO2 (mM) = 17.69", "surface pH = 9.05" for bulk CO2 33.4 mM, 500 mM KHCO3, L = 100 µm, j = 5 mA cm⁻²,
+# FE formate 100 %; constants from its CO2parameters.py: Gupta's k1f, k1r, k2f, k2r (Gupta 2006, DOI
+# 10.1007/s10800-005-9058-y), Kw = 1e-14, D(HCO3⁻) = 1.19e-9 and D(CO3²⁻) = 9.23e-10 m² s⁻¹ (the two swapped
+# relative to the paper's Table 2), only CO2 + OH⁻ and HCO3⁻ + OH⁻ (no CO2 hydration R3, no R4), pH = -log(Kw/[OH⁻]).
+# Its FEniCS notebook prints "With no chemistry CO2 at surface would be 19.834 mM" for the same flux and layer.
+AGER_SURFACE_CO2_MM, AGER_SURFACE_PH = 17.69, 9.05
+AGER_NO_CHEMISTRY_CO2_MM = 19.834
+AGER_PCO2_BAR = 33.4e-3 / GUPTA2006_PAPER.henry_M_bar  # pure-water solubility: 33.4 mM of CO2
+
+
+def ager_params() -> CellParameters:
+    """gupta2006_paper set up as Ager's notebook: his D's and Kw, R3/R4 switched off (1e-30: constants must be > 0)."""
+    d = dict(GUPTA2006_PAPER.D_m2_s, HCO3=1.19e-9, CO3=9.23e-10)
+    return GUPTA2006_PAPER.with_changes(Kw_M2=1e-14, D_m2_s=d, k3f_s=1e-30, k4r_M_s=1e-30)
+
+
+def test_gupta_model_matches_an_independent_solve_bvp_implementation() -> None:
+    p = ager_params()
+    cell = HCell("0.5 M KHCO3", 100, params=p, pCO2_bar=AGER_PCO2_BAR)
+    assert cell.bulk.concentrations_mM["CO2"] == pytest.approx(33.4, rel=1e-12)
+    s = cell.solve(5.0, {"HCOOH": 100}).surface
+    # his solve_bvp stops at a relative residual of 1e-3 and prints two decimals
+    assert s["CO2_mM"] == pytest.approx(AGER_SURFACE_CO2_MM, rel=2e-3)
+    assert -math.log10(p.Kw_M2 / (s["OH_mM"] * 1e-3)) == pytest.approx(AGER_SURFACE_PH, abs=0.01)
+    flat = HCell("0.5 M KHCO3", 100, params=p, pCO2_bar=cell.bulk.pCO2_bar, reactions=False)
+    assert flat.solve(5.0, {"HCOOH": 100}).surface["CO2_mM"] == pytest.approx(AGER_NO_CHEMISTRY_CO2_MM, abs=6e-4)
+
+
+def test_co2_hydration_which_gupta_omit_lowers_surface_co2() -> None:
+    """Same configuration with CO2 + H2O ⇌ HCO3⁻ + H⁺ (k3f = 0.037 s⁻¹, Schulz 2006) on: below pH 8.8 it is faster
+    than CO2 + OH⁻ (k1f [OH⁻] = 0.06 s⁻¹ at the surface, 0.002 s⁻¹ in the bulk), so surface CO2 drops by ~8 %."""
+    p = ager_params().with_changes(k3f_s=GUPTA2006_PAPER.k3f_s, k4r_M_s=GUPTA2006_PAPER.k4r_M_s)
+    s = HCell("0.5 M KHCO3", 100, params=p, pCO2_bar=AGER_PCO2_BAR).solve(5.0, {"HCOOH": 100}).surface
+    assert 0.88 < s["CO2_mM"] / AGER_SURFACE_CO2_MM < 0.95
+
+
 def test_sechenov_by_hand() -> None:
     """log10(c0/c) = Σ (h_i + h_G) c_i with K⁺ 0.0922, HCO3⁻ 0.0967, h_G(CO2, 25 °C) = -0.0172 L/mol."""
     ions = {"K": 0.5, "HCO3": 0.5}
@@ -273,3 +311,28 @@ def test_graded_grid_spans_the_layer(n: int) -> None:
     h = np.diff(x)
     assert len(x) == n + 1 and x[0] == 0 and x[-1] == 1e-4 and h[0] == pytest.approx(1e-10)
     assert np.all(h[1:-1] / h[:-2] == pytest.approx(h[1] / h[0]))  # one geometric ratio
+
+
+@pytest.mark.parametrize("n", [12, 250, 1600])
+def test_grid_graded_at_both_ends(n: int) -> None:
+    """Grid graded at both ends: 0.1 nm at the electrode, 100 nm at the bulk edge, one ratio in between."""
+    from nanocat.cell.transport import graded_nodes
+
+    x = graded_nodes(1e-4, n, 1e-10, 1e-7)
+    h = np.diff(x)
+    assert len(x) == n + 1 and x[0] == 0 and x[-1] == 1e-4 and np.all(h > 0)
+    assert h[0] == pytest.approx(1e-10) and h[-1] == pytest.approx(1e-7, rel=1e-6)
+    peak = int(np.argmax(h))
+    r = h[1] / h[0]
+    assert np.allclose(h[1:peak] / h[:peak - 1], r) and np.allclose(h[peak + 1:-1] / h[peak + 2:], r)
+    with pytest.raises(InputError, match="cannot span"):
+        graded_nodes(1e-4, 2, 1e-6, 1e-6)
+
+
+def test_bulk_edge_is_resolved() -> None:
+    """Near the bulk edge pH ~ log [CO3²⁻] bends over ~1 µm; adjacent nodes there differ by < 0.1 pH at 25 mA cm⁻²
+    (the electrode-only grading left ~4 µm cells and a 1-pH jump over the last one)."""
+    r = HCell("0.5 M KHCO3", 100, params=GUPTA2006_PAPER).solve(25.0, GUPTA_FE)
+    x, ph = np.array(r.profiles["x_um"]), np.array(r.profiles["pH"])
+    assert r.parameters["last_cell_nm"] == pytest.approx(30.0, rel=1e-6)
+    assert np.abs(np.diff(ph)).max() < 0.1 and ph[-1] == pytest.approx(r.bulk["pH"], abs=1e-12)

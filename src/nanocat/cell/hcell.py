@@ -115,10 +115,11 @@ class HCell:
 
     def __init__(self, electrolyte: Electrolyte | str, boundary_layer_um: float = 100.0, *,
                  params: CellParameters = GUPTA2006, pCO2_bar: float | None = None, n_cells: int = 250,
-                 first_cell_nm: float | None = None, reactions: bool = True,
+                 first_cell_nm: float | None = None, last_cell_nm: float | None = None, reactions: bool = True,
                  nodes_m: np.ndarray | None = None) -> None:
         """``boundary_layer_um``: δ (µm); ``n_cells``: grid intervals, geometric from ``first_cell_nm``
-        (default δ × 1e-6) at the electrode; ``reactions=False`` switches the homogeneous reactions off."""
+        (default δ × 1e-6) at the electrode and again down to ``last_cell_nm`` (default δ × 3e-4) at the bulk
+        edge, where pH ~ log [CO3²⁻] bends sharply; ``reactions=False`` switches the homogeneous reactions off."""
         self.electrolyte = parse_electrolyte(electrolyte) if isinstance(electrolyte, str) else electrolyte
         if not (math.isfinite(boundary_layer_um) and boundary_layer_um > 0):
             raise InputError(f"boundary layer thickness must be positive µm, got {boundary_layer_um}")
@@ -128,7 +129,8 @@ class HCell:
         self.reactions = reactions
         self.bulk: BulkState = bulk_state(self.electrolyte, params, pCO2_bar)
         first = self.delta_m * 1e-6 if first_cell_nm is None else first_cell_nm * 1e-9
-        x = graded_nodes(self.delta_m, int(n_cells), first) if nodes_m is None else np.asarray(nodes_m, float)
+        last = (self.delta_m * 3e-4 if int(n_cells) > 2 else None) if last_cell_nm is None else last_cell_nm * 1e-9
+        x = graded_nodes(self.delta_m, int(n_cells), first, last) if nodes_m is None else np.asarray(nodes_m, float)
         n = len(x) - 1
         D = np.tile([params.D_m2_s[s] for s in SPECIES], (n, 1))
         self.domain = Domain(x, D, np.ones(n), np.zeros(n), np.asarray(self.bulk.vector(), float))
@@ -144,7 +146,8 @@ class HCell:
         """Inputs of the model for the ``parameters`` record of a result."""
         return {"cell": "hcell", "electrolyte": self.electrolyte.as_dict(), "boundary_layer_um": self.boundary_layer_um,
                 "pCO2_bar": self.bulk.pCO2_bar, "n_cells": len(self.domain.h),
-                "first_cell_nm": float(self.domain.h[0] * 1e9), "homogeneous_reactions": self.reactions,
+                "first_cell_nm": float(self.domain.h[0] * 1e9), "last_cell_nm": float(self.domain.h[-1] * 1e9),
+                "homogeneous_reactions": self.reactions,
                 "preset": self.params.as_dict()}
 
     def _left(self, a: Mapping[str, float], j: float) -> np.ndarray:

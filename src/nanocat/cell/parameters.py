@@ -126,7 +126,7 @@ class CellParameters:
 
 
 _COMMON_SOURCES = {
-    "D_m2_s": f"CO2, HCO3, CO3, OH: {GUPTA_2006} Table 1; H: {CRC_HANDBOOK}",
+    "D_m2_s": f"CO2, HCO3, CO3, OH: {GUPTA_2006} Table 2; H: {CRC_HANDBOOK}",
     "k1f_M_s, k1r_s, k2f_M_s, k2r_s": GUPTA_2006,
     "k3f_s, k4r_M_s, kwr_M_s": f"{SCHULZ_2006}, values as transcribed in LLNL echemfem examples/carbonate_homog_params.py",
     "Kw_M2": f"pKw = 13.995 at 25 °C, 1 bar: {BANDURA_2006}",
@@ -134,7 +134,7 @@ _COMMON_SOURCES = {
     "salting_out": f"Sechenov: log10(c0/c) = sum_i (h_i + h_G) c_i, {WEISENBERGER_1996}",
 }
 
-_D_GUPTA = {"CO2": 1.91e-9, "HCO3": 9.23e-10, "CO3": 1.19e-9, "OH": 5.27e-9,  # GUPTA_2006 Table 1
+_D_GUPTA = {"CO2": 1.91e-9, "HCO3": 9.23e-10, "CO3": 1.19e-9, "OH": 5.27e-9,  # GUPTA_2006 Table 2
             "H": 9.31e-9}  # CRC_HANDBOOK
 
 GUPTA2006 = CellParameters(

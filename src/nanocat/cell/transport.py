@@ -49,20 +49,37 @@ def rate_constants_SI(p: CellParameters) -> tuple[np.ndarray, np.ndarray]:
     return kf, kr
 
 
-def graded_nodes(length_m: float, n_cells: int, first_m: float) -> np.ndarray:
-    """Node positions 0..length (m), geometric spacing from ``first_m`` at x = 0 (n_cells intervals)."""
+def graded_nodes(length_m: float, n_cells: int, first_m: float, last_m: float | None = None) -> np.ndarray:
+    """Node positions 0..length (m), n_cells intervals growing geometrically from ``first_m`` at x = 0.
+
+    With ``last_m`` the grid is graded at both ends: interval k is min(first r^k, last r^(n-1-k)) with one ratio
+    r, so cells shrink again towards x = length (the bulk edge of a boundary layer, where the profiles have a kink).
+    """
     if n_cells < 2 or not (0 < first_m < length_m):
         raise InputError(f"grid: need >= 2 cells and 0 < first cell ({first_m} m) < length ({length_m} m)")
+    if last_m is not None and not (0 < last_m < length_m):
+        raise InputError(f"grid: need 0 < last cell ({last_m} m) < length ({length_m} m)")
+    if last_m is None:   # one-sided: the last cell is whatever it comes to
+        last_m = math.inf
     if first_m * n_cells >= length_m:
         return np.linspace(0.0, length_m, n_cells + 1)
+    k = np.arange(n_cells)
 
-    def total(r: float) -> float:
-        return first_m * (r ** n_cells - 1.0) / (r - 1.0) - length_m
+    def widths(r: float) -> np.ndarray:
+        return np.minimum(first_m * r ** k, last_m * r ** (n_cells - 1 - k))
 
-    upper = (length_m / first_m) ** (1.0 / (n_cells - 1)) + 1e-9  # first r^(n-1) alone already spans the length
-    r = brentq(total, 1.0 + 1e-12, upper, xtol=1e-14)
-    h = first_m * r ** np.arange(n_cells)
-    x = np.concatenate([[0.0], np.cumsum(h)])
+    # the total grows monotonically with r; widen the bracket until it spans the length (inner cells grow without
+    # bound, so any n >= 3 gets there; two cells cannot exceed first + last)
+    upper = (length_m / first_m) ** (1.0 / (n_cells - 1)) + 1e-9
+    for _ in range(64):
+        if widths(upper).sum() >= length_m:
+            break
+        upper *= 2.0
+    else:
+        raise InputError(f"grid: {n_cells} cells of at most {first_m} m and {last_m} m at the ends cannot span "
+                         f"{length_m} m")
+    r = brentq(lambda q: float(widths(q).sum()) - length_m, 1.0 + 1e-12, upper, xtol=1e-14)
+    x = np.concatenate([[0.0], np.cumsum(widths(r))])
     x[-1] = length_m
     return x
 

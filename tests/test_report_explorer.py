@@ -195,3 +195,21 @@ def test_ase_db_of_another_program_gives_no_screens(tmp_path: Path, caplog: pyte
     ase.db.connect(str(plain)).write(molecule("H2O"), foo=1)
     assert screens_from_store(plain) == []
     assert "rows without nanocat results" in caplog.text
+
+
+def test_store_screen_takes_the_name_its_screen_gave(cu13: tuple[ScreenResult, Path], tmp_path: Path) -> None:
+    import shutil
+
+    import ase.db
+
+    from nanocat.atoms.store_status import PLAN_KEY
+
+    db = tmp_path / "renamed.db"
+    shutil.copyfile(cu13[1], db)
+    con = ase.db.connect(str(db), use_lock_file=False)
+    meta = con.metadata
+    assert set(meta[PLAN_KEY]) == {"Cu13"}  # the screen recorded its plan under its own name
+    meta[PLAN_KEY] = {"Cu13-icosahedron": meta[PLAN_KEY]["Cu13"]}
+    con.metadata = meta
+    view = screens_from_store(db)[0]
+    assert view.name == "Cu13-icosahedron (EMT)" and view.formula == "Cu13"  # formula still matches catalysts

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import ase.db
 from ase import Atoms
 
 from nanocat._version import __version__
@@ -145,14 +146,28 @@ def screens_from_store(url: str | Path, taken: set[str] | None = None) -> list[S
     store = open_store(url)
     results = store_results(store)
     taken = set() if taken is None else taken
+    names = _planned_names(store.url)
     views = []
     for method in sorted({r.method_label for r in results}):
         mine = [r for r in results if r.method_label == method]
         gases = {r.adsorbate: r for r in _finished_first(r for r in mine if r.kind == "gas")}
         for systems in _host_groups(mine):
             rows = [r for r in mine if r.kind in ("clean", "adsorbate") and r.system in systems]
-            views.append(_rebuild(store.url, method, rows, gases, taken))
+            views.append(_rebuild(store.url, method, rows, gases, taken, names))
     return views
+
+
+def _planned_names(url: str) -> dict[str, str]:
+    """Job key -> the cluster name the screen gave it (from the plans screens record in the store), if any."""
+    from nanocat.atoms.store_status import PLAN_KEY
+
+    try:
+        plans = ase.db.connect(url, use_lock_file=False).metadata.get(PLAN_KEY, {})
+    except Exception as exc:  # noqa: BLE001  (a store without readable metadata: fall back to formulas)
+        log.info("no screen plans in %s (%s): screens are named by formula", url, exc)
+        return {}
+    return {key: str(name) for name, plan in plans.items()
+            for keys in (plan.get("engines") or {}).values() for key in keys}
 
 
 def _host_groups(results: Sequence[JobResult]) -> list[set[str]]:
@@ -188,7 +203,7 @@ def _finished_first(results: Any) -> list[JobResult]:
 
 
 def _rebuild(source: str, method: str, rows: Sequence[JobResult], gases: Mapping[str, JobResult],
-             taken: set[str]) -> ScreenView:
+             taken: set[str], names: Mapping[str, str] | None = None) -> ScreenView:
     """Rebuild one host's free-energy analysis from its store rows; anything missing becomes a note."""
     clean = next((r for r in rows if r.kind == "clean" and r.ok), None)
     system = (clean or rows[0]).system
@@ -202,8 +217,9 @@ def _rebuild(source: str, method: str, rows: Sequence[JobResult], gases: Mapping
     notes: list[str] = []
     base = dict(source=source, method=method, formula=formula, charge=charge, n_done=sum(r.ok for r in rows),
                 n_failed=len(failed), n_pending=len(pending))
-    name = f"{formula} ({method})"
-    slug = slugify(f"{formula}-{method}-{system[:6]}", taken)
+    label = (names or {}).get(clean_any.key if clean_any is not None else "", formula)  # the screen's own name
+    name = f"{label} ({method})"
+    slug = slugify(f"{label}-{method}-{system[:6]}", taken)
     sites = _sites_from_rows(ads, atoms)
     if clean is None:
         why = "pending" if clean_any is not None and clean_any.error_kind == "pending" else "failed or missing"

@@ -13,9 +13,6 @@ from typing import Any
 from nanocat.data import CatalystRecord, MeasurementRecord, get_study, load_catalysts
 from nanocat.errors import DataError
 
-#: The seed's product colours (Okabe-Ito, colour-blind safe), shared with the matplotlib figures.
-from nanocat.data.figures import PRODUCT_COLOURS  # noqa: E402  (one palette for both renderers)
-
 
 def fe_interval_percent(m: MeasurementRecord) -> tuple[float, float]:
     """The FE of a measurement as an interval (%, low, high): the schema's own, the one ``--min-fe`` filters on."""

@@ -46,11 +46,3 @@ def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
     for row in rows:
         table.add_row(*("–" if v is None else (f"{v:.3g}" if isinstance(v, float) else str(v)) for v in row))
     Console(emoji=False).print(table)  # site labels like "s1:top(Cu)" are text, not emoji codes
-
-
-def stderr_console() -> Any:
-    """A rich console on stderr, for progress bars and logs (stdout stays clean for --json)."""
-    from rich.console import Console
-
-    return Console(stderr=True)
-

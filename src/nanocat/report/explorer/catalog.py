@@ -1,8 +1,8 @@
 """The knowledge base as the explorer's table: one plain-JSON row per catalyst, with its measurements.
 
-FE bounds are intervals (shared with ``nanocat catalysts list --min-fe``): ``fe_bound="lower"`` (">80") is
-[80, 100], ``"upper"`` ("<10") is [0, 10], an exact value v is [v, v]. A filter "FE ≥ X" keeps a measurement
-whose interval's lower end is ≥ X.
+FE bounds are intervals (:attr:`~nanocat.data.schema.Measurement.fe_interval_percent`, the one ``nanocat catalysts
+list --min-fe`` filters on): ">80" is [80, 100], "<10" is [0, 10], an exact value v is [v, v]. A filter "FE ≥ X"
+keeps a measurement whose interval's lower end is ≥ X.
 """
 
 from __future__ import annotations
@@ -13,17 +13,10 @@ from typing import Any
 from nanocat.data import CatalystRecord, MeasurementRecord, get_study, load_catalysts
 from nanocat.errors import DataError
 
-#: The seed's product colours (Okabe-Ito, colour-blind safe), shared with the matplotlib figures.
-from nanocat.data.figures import PRODUCT_COLOURS  # noqa: E402  (one palette for both renderers)
-
 
 def fe_interval_percent(m: MeasurementRecord) -> tuple[float, float]:
-    """The FE of a measurement as an interval (%, low, high): bounds per the module docstring."""
-    if m.fe_bound == "lower":
-        return float(m.fe_percent), 100.0
-    if m.fe_bound == "upper":
-        return 0.0, float(m.fe_percent)
-    return float(m.fe_percent), float(m.fe_percent)
+    """The FE of a measurement as an interval (%, low, high): the schema's own, the one ``--min-fe`` filters on."""
+    return m.fe_interval_percent
 
 
 def fe_text(m: MeasurementRecord) -> str:

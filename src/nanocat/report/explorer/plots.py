@@ -15,7 +15,7 @@ from ase.data import atomic_numbers, covalent_radii
 from ase.data.colors import jmol_colors
 from ase.neighborlist import natural_cutoffs, neighbor_list
 
-from nanocat.report.explorer.catalog import PRODUCT_COLOURS
+from nanocat.data.figures import PRODUCT_COLOURS  # one palette for the matplotlib and Plotly figures
 
 _CONFIG = {"displaylogo": False, "responsive": True}
 _FONT = {"family": "system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif", "size": 12}

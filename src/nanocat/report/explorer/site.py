@@ -72,8 +72,8 @@ def collect(stores: Sequence[str | Path] = (), results: Sequence[str | Path] = (
     taken: set[str] = set()
     screens: list[ScreenView] = []
     sweeps: list[KineticsView] = []
-    opened = [open_store(s) for s in stores]
-    for store in stores:
+    opened = [open_store(s) for s in stores]  # each store opened once: its screens and result files' geometry
+    for store in opened:
         screens.extend(screens_from_store(store, taken))
     for path in results:
         s, k = views_from_json(path, opened, taken)

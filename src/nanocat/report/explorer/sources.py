@@ -141,9 +141,9 @@ def store_results(store: ResultStore) -> list[JobResult]:
         return []
 
 
-def screens_from_store(url: str | Path, taken: set[str] | None = None) -> list[ScreenView]:
-    """One :class:`ScreenView` per (host structure, method) found in an ase.db store."""
-    store = open_store(url)
+def screens_from_store(store: ResultStore | str | Path, taken: set[str] | None = None) -> list[ScreenView]:
+    """One :class:`ScreenView` per (host structure, method) found in an ase.db store (opened, or its URL)."""
+    store = store if isinstance(store, ResultStore) else open_store(store)
     results = store_results(store)
     taken = set() if taken is None else taken
     names = _planned_names(store.url)

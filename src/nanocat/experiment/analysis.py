@@ -29,7 +29,7 @@ from scipy.integrate import trapezoid
 
 from nanocat._version import __version__
 from nanocat.chem import parse_formula
-from nanocat.chem.products import get_product
+from nanocat.chem.products import FARADAY_C_MOL, get_product
 from nanocat.data.yamlsrc import Located
 from nanocat.errors import InputError
 from nanocat.experiment import physics
@@ -238,7 +238,7 @@ class _StepAnalysis:
         potential = _time_mean(t, e_rhe)
         co2 = None
         if inlet is not None:
-            co2_mol_s = sum(get_product(p).n_co2 * abs(current) * fe[p] / 100 / (z[p] * physics.FARADAY_C_MOL)
+            co2_mol_s = sum(get_product(p).n_co2 * abs(current) * fe[p] / 100 / (z[p] * FARADAY_C_MOL)
                             for p in fe)
             co2 = 100 * co2_mol_s / (inlet * step.gas.feed_co2_fraction)  # type: ignore[union-attr]
             if co2 > 100:

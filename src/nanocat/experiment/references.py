@@ -14,11 +14,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from scipy.constants import R, physical_constants
+from scipy.constants import R
 
+from nanocat.chem.products import FARADAY_C_MOL
 from nanocat.errors import InputError
 
-FARADAY_C_MOL: float = physical_constants["Faraday constant"][0]
 T_REFERENCE_K: float = 298.15
 
 IJC_2010 = ("Reference electrodes in metal corrosion, Int. J. Corros. 2010, 756950, Table 2 "

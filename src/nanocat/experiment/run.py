@@ -17,6 +17,14 @@ from nanocat.errors import DataError
 _STRICT = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True, str_strip_whitespace=True)
 
 
+def _check_non_negative(*values_by_product: dict[str, float]) -> None:
+    """ValueError naming the first product whose ppm, area, mM or NMR ratio is negative."""
+    for values in values_by_product:
+        for key, value in values.items():
+            if value < 0:
+                raise ValueError(f"{key}: {value} is negative")
+
+
 class Electrode(BaseModel):
     """Working electrode: geometric area (cm²), catalyst loading (µg cm⁻²) and cluster formula."""
 
@@ -80,9 +88,7 @@ class Injection(BaseModel):
         """An injection reports at least one product; values are non-negative."""
         if not self.ppm and not self.area:
             raise ValueError("give ppm or area (with a calibration) for at least one product")
-        for key, value in (*self.ppm.items(), *self.area.items()):
-            if value < 0:
-                raise ValueError(f"{key}: {value} is negative")
+        _check_non_negative(self.ppm, self.area)
         return self
 
 
@@ -136,9 +142,7 @@ class Liquid(BaseModel):
             raise ValueError(f"area given without calibration for {', '.join(missing)}")
         if not (self.concentration_mM or self.peak_area_ratio or self.area):
             raise ValueError("give concentration_mM, peak_area_ratio (NMR) or area (HPLC) for a product")
-        for key, value in (*self.concentration_mM.items(), *self.peak_area_ratio.items(), *self.area.items()):
-            if value < 0:
-                raise ValueError(f"{key}: {value} is negative")
+        _check_non_negative(self.concentration_mM, self.peak_area_ratio, self.area)
         return self
 
 

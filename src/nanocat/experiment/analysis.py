@@ -19,7 +19,7 @@ Numbered steps per potential step:
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -316,6 +316,13 @@ class _StepAnalysis:
                 for name, c in conc.items()}
 
 
+def tafel_points(steps: Sequence[StepResult], product: str) -> tuple[np.ndarray, np.ndarray]:
+    """E (V_RHE) and j_partial (mA cm⁻²) of the steps where ``product`` carries current: the Tafel fit's points."""
+    pts = [(s.potential_V_RHE, s.j_partial_mA_cm2[product]) for s in steps if s.j_partial_mA_cm2.get(product)]
+    e, j = np.array(pts, dtype=float).reshape(-1, 2).T
+    return e, j
+
+
 def analyze_run(run: Run, source: str = "run", base_dir: str | Path = ".",
                 references: ReferenceLibrary | None = None, inputs: Mapping[str, Any] | None = None,
                 located: Located | None = None) -> ExperimentResult:
@@ -348,10 +355,8 @@ def analyze_run(run: Run, source: str = "run", base_dir: str | Path = ".",
     steps = tuple(helper.analyse(k, s) for k, s in enumerate(run.steps))
     tafel = {}
     for product in dict.fromkeys(p for s in steps for p in s.fe_percent):
-        pts = [(s.potential_V_RHE, s.j_partial_mA_cm2[product]) for s in steps
-               if s.j_partial_mA_cm2.get(product)]
-        if len(pts) >= 3:
-            e, j = zip(*pts, strict=True)
+        e, j = tafel_points(steps, product)
+        if len(e) >= 3:
             tafel[product] = fit_tafel(e, j, product)
     return ExperimentResult(
         run_file=source, catalyst=run.electrode.catalyst, molar_mass_g_mol=float(molar_mass), n_metal_atoms=n_metal,

@@ -34,7 +34,7 @@ from nanocat.data.yamlsrc import Located
 from nanocat.errors import InputError
 from nanocat.experiment import physics
 from nanocat.experiment.readers import read_potentiostat
-from nanocat.experiment.references import ReferenceLibrary, default_references
+from nanocat.experiment.references import T_REFERENCE_K, ReferenceLibrary, default_references
 from nanocat.experiment.run import Calibration, Run, Step, load_run
 from nanocat.experiment.tafel import TafelFit, fit_tafel
 
@@ -347,7 +347,7 @@ def analyze_run(run: Run, source: str = "run", base_dir: str | Path = ".",
     helper = _StepAnalysis(run, source, Path(base_dir), refs, molar_mass, n_metal, min(1.0, metal_mass / molar_mass),
                            located)
     ref = helper.ref
-    if ref.dE_dT_V_K is None and not ref.is_rhe and abs(run.temperature_K - 298.15) > 5:
+    if ref.dE_dT_V_K is None and not ref.is_rhe and abs(run.temperature_K - T_REFERENCE_K) > 5:
         helper._warn(f"{source}: {ref.name} has no tabulated temperature coefficient; its 25 °C potential is "
                      f"used at {run.temperature_K:g} K")
     if run.resistance is None:

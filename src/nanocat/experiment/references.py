@@ -16,10 +16,10 @@ from functools import lru_cache
 
 from scipy.constants import R
 
-from nanocat.chem.products import FARADAY_C_MOL
+from nanocat.chem.products import FARADAY_C_MOL, T_STANDARD_K
 from nanocat.errors import InputError
 
-T_REFERENCE_K: float = 298.15
+T_REFERENCE_K: float = T_STANDARD_K  # the tables give reference potentials at 25 °C
 
 IJC_2010 = ("Reference electrodes in metal corrosion, Int. J. Corros. 2010, 756950, Table 2 "
             "(doi:10.1155/2010/756950)")

@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from scipy.constants import atm, zero_Celsius
 
+from nanocat.chem.products import T_STANDARD_K
 from nanocat.data.validate import pydantic_to_data_error
 from nanocat.data.yamlsrc import Located, load_yaml
 from nanocat.errors import DataError
@@ -97,8 +99,8 @@ class Gas(BaseModel):
 
     model_config = _STRICT
     flow_sccm: float = Field(gt=0)
-    reference_T_K: float = Field(273.15, gt=0)
-    reference_p_kPa: float = Field(101.325, gt=0)
+    reference_T_K: float = Field(zero_Celsius, gt=0)
+    reference_p_kPa: float = Field(atm / 1e3, gt=0)
     injections: list[Injection] = Field(min_length=1)
     calibration: dict[str, Calibration] = Field(default_factory=dict)
     internal_standard: InternalStandard | None = None
@@ -177,7 +179,7 @@ class Run(BaseModel):
     electrolyte: Electrolyte
     resistance: Resistance | None = Field(None, description="omitted: no iR correction (warned)")
     cell: Literal["H-cell", "flow/GDE", "MEA"] = "H-cell"
-    temperature_K: float = Field(298.15, gt=250, lt=400)
+    temperature_K: float = Field(T_STANDARD_K, gt=250, lt=400)
     fe_sum_tolerance_percent: float = Field(10.0, ge=0, le=50)
     steps: list[Step] = Field(min_length=1)
     study: StudyInfo | None = None

@@ -19,7 +19,7 @@ Numbered steps per potential step:
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,12 +29,12 @@ from scipy.integrate import trapezoid
 
 from nanocat._version import __version__
 from nanocat.chem import parse_formula
-from nanocat.chem.products import get_product
+from nanocat.chem.products import FARADAY_C_MOL, get_product
 from nanocat.data.yamlsrc import Located
 from nanocat.errors import InputError
 from nanocat.experiment import physics
 from nanocat.experiment.readers import read_potentiostat
-from nanocat.experiment.references import ReferenceLibrary, default_references
+from nanocat.experiment.references import T_REFERENCE_K, ReferenceLibrary, default_references
 from nanocat.experiment.run import Calibration, Run, Step, load_run
 from nanocat.experiment.tafel import TafelFit, fit_tafel
 
@@ -238,7 +238,7 @@ class _StepAnalysis:
         potential = _time_mean(t, e_rhe)
         co2 = None
         if inlet is not None:
-            co2_mol_s = sum(get_product(p).n_co2 * abs(current) * fe[p] / 100 / (z[p] * physics.FARADAY_C_MOL)
+            co2_mol_s = sum(get_product(p).n_co2 * abs(current) * fe[p] / 100 / (z[p] * FARADAY_C_MOL)
                             for p in fe)
             co2 = 100 * co2_mol_s / (inlet * step.gas.feed_co2_fraction)  # type: ignore[union-attr]
             if co2 > 100:
@@ -316,6 +316,13 @@ class _StepAnalysis:
                 for name, c in conc.items()}
 
 
+def tafel_points(steps: Sequence[StepResult], product: str) -> tuple[np.ndarray, np.ndarray]:
+    """E (V_RHE) and j_partial (mA cm⁻²) of the steps where ``product`` carries current: the Tafel fit's points."""
+    pts = [(s.potential_V_RHE, s.j_partial_mA_cm2[product]) for s in steps if s.j_partial_mA_cm2.get(product)]
+    e, j = np.array(pts, dtype=float).reshape(-1, 2).T
+    return e, j
+
+
 def analyze_run(run: Run, source: str = "run", base_dir: str | Path = ".",
                 references: ReferenceLibrary | None = None, inputs: Mapping[str, Any] | None = None,
                 located: Located | None = None) -> ExperimentResult:
@@ -340,7 +347,7 @@ def analyze_run(run: Run, source: str = "run", base_dir: str | Path = ".",
     helper = _StepAnalysis(run, source, Path(base_dir), refs, molar_mass, n_metal, min(1.0, metal_mass / molar_mass),
                            located)
     ref = helper.ref
-    if ref.dE_dT_V_K is None and not ref.is_rhe and abs(run.temperature_K - 298.15) > 5:
+    if ref.dE_dT_V_K is None and not ref.is_rhe and abs(run.temperature_K - T_REFERENCE_K) > 5:
         helper._warn(f"{source}: {ref.name} has no tabulated temperature coefficient; its 25 °C potential is "
                      f"used at {run.temperature_K:g} K")
     if run.resistance is None:
@@ -348,10 +355,8 @@ def analyze_run(run: Run, source: str = "run", base_dir: str | Path = ".",
     steps = tuple(helper.analyse(k, s) for k, s in enumerate(run.steps))
     tafel = {}
     for product in dict.fromkeys(p for s in steps for p in s.fe_percent):
-        pts = [(s.potential_V_RHE, s.j_partial_mA_cm2[product]) for s in steps
-               if s.j_partial_mA_cm2.get(product)]
-        if len(pts) >= 3:
-            e, j = zip(*pts, strict=True)
+        e, j = tafel_points(steps, product)
+        if len(e) >= 3:
             tafel[product] = fit_tafel(e, j, product)
     return ExperimentResult(
         run_file=source, catalyst=run.electrode.catalyst, molar_mass_g_mol=float(molar_mass), n_metal_atoms=n_metal,

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from nanocat.data.figures import PRODUCT_COLOURS, PRODUCT_TEX, COLUMN_WIDTH_IN
-from nanocat.experiment.analysis import ExperimentResult
+from nanocat.experiment.analysis import ExperimentResult, tafel_points
 from nanocat.experiment.compare import Prediction
 
 _RC = {"font.size": 7, "axes.linewidth": 0.6, "xtick.major.width": 0.6, "ytick.major.width": 0.6,
@@ -93,11 +93,10 @@ def plot_tafel(result: ExperimentResult, out: str | Path, dpi: int = 300) -> Pat
     out = Path(out)
     with _axes(out, dpi, 2.5) as ax:
         for k, product in enumerate(result.products):
-            pts = [(np.log10(abs(s.j_partial_mA_cm2[product])), s.potential_V_RHE) for s in result.steps
-                   if s.j_partial_mA_cm2.get(product)]
-            if not pts:
+            y, j = tafel_points(result.steps, product)
+            if not len(y):
                 continue
-            x, y = np.array(pts).T
+            x = np.log10(np.abs(j))
             colour = _colour(product, k)
             label = _label(product)
             fit = result.tafel.get(product)

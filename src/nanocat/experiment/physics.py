@@ -11,14 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-from scipy.constants import R, physical_constants
+from scipy.constants import R
 from scipy.integrate import trapezoid
 
+from nanocat.chem.products import FARADAY_C_MOL
 from nanocat.errors import InputError
 from nanocat.experiment.references import ReferenceElectrode, nernst_slope_V
 
-FARADAY_C_MOL: float = physical_constants["Faraday constant"][0]
-AVOGADRO_PER_MOL: float = physical_constants["Avogadro constant"][0]
 OER_E0_V_RHE: float = 1.229  # anode at its equilibrium potential for the half-cell energy efficiency (NBS 1982)
 
 

@@ -136,7 +136,6 @@ def read_dta(path: Path) -> pd.DataFrame:
     if not lines or lines[0].strip() != "EXPLAIN":
         raise InputError(f"{path}:1: not a Gamry EXPLAIN file (first line should be 'EXPLAIN')")
     frames = []
-    first_line = None
     i = 0
     while i < len(lines):
         if re.match(r"^CURVE\d*\tTABLE", lines[i]):
@@ -148,7 +147,6 @@ def read_dta(path: Path) -> pd.DataFrame:
             rows = [ln.strip().split("\t")[:len(names)] for ln in lines[start:j]]
             frame = pd.DataFrame(rows, columns=names).rename(columns={"T": "T/s", "Vf": "Vf/V", "Im": "Im/A"})
             frames.append(standardize(frame, str(path), start + 1))
-            first_line = first_line or start + 1
             i = j
         else:
             i += 1

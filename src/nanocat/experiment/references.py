@@ -14,12 +14,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from scipy.constants import R, physical_constants
+from scipy.constants import R
 
+from nanocat.chem.products import FARADAY_C_MOL, T_STANDARD_K
 from nanocat.errors import InputError
 
-FARADAY_C_MOL: float = physical_constants["Faraday constant"][0]
-T_REFERENCE_K: float = 298.15
+T_REFERENCE_K: float = T_STANDARD_K  # the tables give reference potentials at 25 °C
 
 IJC_2010 = ("Reference electrodes in metal corrosion, Int. J. Corros. 2010, 756950, Table 2 "
             "(doi:10.1155/2010/756950)")

@@ -9,12 +9,22 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from scipy.constants import atm, zero_Celsius
 
+from nanocat.chem.products import T_STANDARD_K
 from nanocat.data.validate import pydantic_to_data_error
 from nanocat.data.yamlsrc import Located, load_yaml
 from nanocat.errors import DataError
 
 _STRICT = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True, str_strip_whitespace=True)
+
+
+def _check_non_negative(*values_by_product: dict[str, float]) -> None:
+    """ValueError naming the first product whose ppm, area, mM or NMR ratio is negative."""
+    for values in values_by_product:
+        for key, value in values.items():
+            if value < 0:
+                raise ValueError(f"{key}: {value} is negative")
 
 
 class Electrode(BaseModel):
@@ -80,9 +90,7 @@ class Injection(BaseModel):
         """An injection reports at least one product; values are non-negative."""
         if not self.ppm and not self.area:
             raise ValueError("give ppm or area (with a calibration) for at least one product")
-        for key, value in (*self.ppm.items(), *self.area.items()):
-            if value < 0:
-                raise ValueError(f"{key}: {value} is negative")
+        _check_non_negative(self.ppm, self.area)
         return self
 
 
@@ -91,8 +99,8 @@ class Gas(BaseModel):
 
     model_config = _STRICT
     flow_sccm: float = Field(gt=0)
-    reference_T_K: float = Field(273.15, gt=0)
-    reference_p_kPa: float = Field(101.325, gt=0)
+    reference_T_K: float = Field(zero_Celsius, gt=0)
+    reference_p_kPa: float = Field(atm / 1e3, gt=0)
     injections: list[Injection] = Field(min_length=1)
     calibration: dict[str, Calibration] = Field(default_factory=dict)
     internal_standard: InternalStandard | None = None
@@ -136,9 +144,7 @@ class Liquid(BaseModel):
             raise ValueError(f"area given without calibration for {', '.join(missing)}")
         if not (self.concentration_mM or self.peak_area_ratio or self.area):
             raise ValueError("give concentration_mM, peak_area_ratio (NMR) or area (HPLC) for a product")
-        for key, value in (*self.concentration_mM.items(), *self.peak_area_ratio.items(), *self.area.items()):
-            if value < 0:
-                raise ValueError(f"{key}: {value} is negative")
+        _check_non_negative(self.concentration_mM, self.peak_area_ratio, self.area)
         return self
 
 
@@ -173,7 +179,7 @@ class Run(BaseModel):
     electrolyte: Electrolyte
     resistance: Resistance | None = Field(None, description="omitted: no iR correction (warned)")
     cell: Literal["H-cell", "flow/GDE", "MEA"] = "H-cell"
-    temperature_K: float = Field(298.15, gt=250, lt=400)
+    temperature_K: float = Field(T_STANDARD_K, gt=250, lt=400)
     fe_sum_tolerance_percent: float = Field(10.0, ge=0, le=50)
     steps: list[Step] = Field(min_length=1)
     study: StudyInfo | None = None

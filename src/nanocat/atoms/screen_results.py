@@ -254,17 +254,24 @@ def host_rows(host: Host, clean_eV: float, gas_eV: Mapping[str, float], engine: 
     return rows
 
 
-def analyse_host(host: Host, clean_eV: float, clean_key: str | None, gas_eV: Mapping[str, float], method: str,
-                 rows: Sequence[AdsorptionRow], corrections: CorrectionSet, products: Sequence[str],
-                 network: ReactionNetwork) -> HostResult:
-    """Free-energy analysis of a host from the lowest energy of each intermediate over its sites."""
+def analyse_rows(clean_eV: float, rows: Sequence[AdsorptionRow], gas_eV: Mapping[str, float], corrections: CorrectionSet,
+                 method: str, products: Sequence[str], network: ReactionNetwork,
+                 ) -> tuple[FreeEnergyAnalysis, dict[str, AdsorptionRow]]:
+    """Free-energy analysis (eV, U = 0 V_RHE) from the lowest-energy row of each intermediate, and those rows."""
     best: dict[str, AdsorptionRow] = {}
     for row in rows:
         if row.energy_eV is not None and (row.species not in best or row.energy_eV < best[row.species].energy_eV):
             best[row.species] = row
     fe = formation_energies_from_electronic(clean_eV, {s: r.energy_eV for s, r in best.items()}, gas_eV,
                                             corrections, method)
-    analysis = analyze(fe, 0.0, list(products), network)
+    return analyze(fe, 0.0, list(products), network), best
+
+
+def analyse_host(host: Host, clean_eV: float, clean_key: str | None, gas_eV: Mapping[str, float], method: str,
+                 rows: Sequence[AdsorptionRow], corrections: CorrectionSet, products: Sequence[str],
+                 network: ReactionNetwork) -> HostResult:
+    """Free-energy analysis of a host from the lowest energy of each intermediate over its sites."""
+    analysis, best = analyse_rows(clean_eV, rows, gas_eV, corrections, method, products, network)
     sites = [{**_plain(s.as_dict()), "id": sid} for sid, s in zip(host.site_ids(), host.sites, strict=True)]
     flags = tuple(f for r in best.values() for f in r.flags)
     return HostResult(host.name, host.description, clean_eV, sites, host.n_candidates, analysis,

@@ -25,12 +25,12 @@ from ase import Atoms
 from nanocat._version import __version__
 from nanocat.atoms.reconstruction import host_change
 from nanocat.atoms.adsorbates import AdsorbateSpec
-from nanocat.atoms.screen_results import AdsorptionRow, ScreenResult, adsorbate_state
+from nanocat.atoms.screen_results import AdsorptionRow, ScreenResult, adsorbate_state, analyse_rows
 from nanocat.atoms.screen_settings import ScreenSettings
 from nanocat.atoms.store import JobResult, ResultStore, atoms_from_json, atoms_to_json
 from nanocat.errors import InputError, NanocatError
 from nanocat.kinetics.results import KineticsResult
-from nanocat.thermo import FreeEnergyAnalysis, analyze, formation_energies_from_electronic
+from nanocat.thermo import FreeEnergyAnalysis, formation_energies_from_electronic
 from nanocat.thermo.selectivity import predict
 
 log = logging.getLogger(__name__)
@@ -237,13 +237,8 @@ def _rebuild(source: str, method: str, rows: Sequence[JobResult], gases: Mapping
         specs = {s.name: s for s in settings.adsorbate_specs()}
         corrections = settings.correction_set(preset)
         table = _adsorption_rows(clean, ads, specs, gas_eV, corrections, method)
-        best: dict[str, AdsorptionRow] = {}
-        for row in table:
-            if row.energy_eV is not None and (row.species not in best or row.energy_eV < best[row.species].energy_eV):
-                best[row.species] = row
-        fe = formation_energies_from_electronic(float(clean.energy_eV), {s: r.energy_eV for s, r in best.items()},
-                                                gas_eV, corrections, method)
-        analysis = analyze(fe, 0.0, list(settings.products), settings.network())
+        analysis, _ = analyse_rows(float(clean.energy_eV), table, gas_eV, corrections, method, settings.products,
+                                   settings.network())
     except (NanocatError, KeyError, ValueError) as exc:
         notes.append(f"no free-energy analysis from these rows: {exc}")
         return ScreenView(slug, name, analysis=None, predicted_product=None, reason=notes[-1], sites=sites,

@@ -186,12 +186,18 @@ class HCell:
         row0 = I_CO2  # node 0, species CO2
         cols_a = np.array([I_CO2, I_OH])
         vals_a = np.array([a["CO2"], a["OH"]])
+        row = np.zeros(n * S)                      # the border row: d(condition)/dz picks surface ln c_CO2
+        row[row0] = 1.0
+
+        def cold_start() -> tuple[np.ndarray, float, list[float]]:
+            # from the bulk, at the current that halves surface CO2 in a reaction-free film
+            j = self.params.D_m2_s["CO2"] * c_b * 0.5 / self.delta_m / -a["CO2"]
+            return np.concatenate([self._u_bulk.ravel(), [math.log(j)]]), 1.0, list(_THETAS)
+
         if self._last_limit is not None:  # warm start from the last limit found (another FE split): one step
             z, reached, queue = self._last_limit.copy(), THETA_LIMIT, [THETA_LIMIT]
         else:
-            j = self.params.D_m2_s["CO2"] * c_b * 0.5 / self.delta_m / -a["CO2"]
-            z = np.concatenate([self._u_bulk.ravel(), [math.log(j)]])
-            queue, reached = list(_THETAS), 1.0
+            z, reached, queue = cold_start()
         failures = 0
         while queue:  # continuation in surface CO2; a failed step is split geometrically
             theta = queue[0]
@@ -202,8 +208,6 @@ class HCell:
                 F, ab = self.asm.assemble(zz[:-1].reshape(n, S), self._left(a, jj))
                 col = np.zeros(n * S)
                 col[cols_a] = vals_a * jj          # dF/d ln j: only node 0's CO2 and OH⁻ fluxes
-                row = np.zeros(n * S)
-                row[row0] = 1.0
                 return np.concatenate([F, [zz[row0] - target]]), ab, (col, row, 0.0)
 
             try:
@@ -211,9 +215,7 @@ class HCell:
             except EngineError as exc:
                 failures += 1
                 if reached == THETA_LIMIT and queue == [THETA_LIMIT]:  # the warm start failed: from the bulk
-                    j = self.params.D_m2_s["CO2"] * c_b * 0.5 / self.delta_m / -a["CO2"]
-                    z = np.concatenate([self._u_bulk.ravel(), [math.log(j)]])
-                    queue, reached = list(_THETAS), 1.0
+                    z, reached, queue = cold_start()
                     continue
                 if failures > 30:
                     raise EngineError(f"CO2 limiting current: continuation failed at surface CO2 = {theta:g} × "

@@ -32,6 +32,11 @@ _THETAS = (0.2, 1e-2, 1e-12)
 THETA_LIMIT = _THETAS[-1]
 
 
+def _at_or_above_limit(j_mA_cm2: float, limit_mA_cm2: float | None) -> bool:
+    """True when a current (mA cm⁻²) has no steady state: at or above the CO2 limiting current (to 1e-9)."""
+    return limit_mA_cm2 is not None and j_mA_cm2 >= limit_mA_cm2 * (1.0 - 1e-9)
+
+
 def surface_values(c_mM: np.ndarray) -> dict[str, float]:
     """Surface pH and concentrations (mM) from a nodal concentration row in SPECIES order."""
     return {"pH": 3.0 - math.log10(c_mM[SPECIES.index("H")]), "CO2_mM": float(c_mM[0]),
@@ -232,7 +237,7 @@ class HCell:
         if not (math.isfinite(j) and j >= 0):
             raise InputError(f"current density must be >= 0 mA cm⁻² (cathodic, positive), got {j}")
         j_lim = self.limiting_current(fe)
-        if j_lim is not None and j >= j_lim * (1.0 - 1e-9):
+        if _at_or_above_limit(j, j_lim):
             raise InputError(f"j = {j:g} mA cm⁻² is at or above the CO2 limiting current {j_lim:.4g} mA cm⁻² "
                              f"for {self.electrolyte.label}, δ = {self.boundary_layer_um:g} µm and this FE split: "
                              "surface CO2 would be negative; lower j, thin the boundary layer or raise pCO2")
@@ -295,7 +300,7 @@ class HCell:
         rows: dict[str, list[float | None]] = {k: [] for k in SURFACE_KEYS}
         above = []
         for j in js:
-            beyond = j_lim is not None and j >= j_lim * (1.0 - 1e-9)
+            beyond = _at_or_above_limit(j, j_lim)
             above.append(beyond)
             if beyond:
                 for k in SURFACE_KEYS:

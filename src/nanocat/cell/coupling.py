@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
-from scipy.constants import Boltzmann, electron_volt
 
 from nanocat._version import __version__
 from nanocat.cell.faradaic import check_fe
@@ -84,9 +83,8 @@ def _co2_token(model: Any) -> str:
 
 def _kinetics_at(model: Any, U: float, pH_s: float, pH_b: float, p_co2: float,
                  co2_token: str) -> tuple[float, dict[str, float]]:
-    kT_e = Boltzmann * model.temperature_K / electron_volt
     if model.scale == "RHE":
-        local, U_local = model.with_conditions({co2_token: p_co2}), U + kT_e * LN10 * (pH_s - pH_b)
+        local, U_local = model.with_conditions({co2_token: p_co2}), U + model.kT_eV * LN10 * (pH_s - pH_b)
     else:
         local, U_local = model.with_conditions({co2_token: p_co2}, pH=pH_s), U
     r = local.solve(U_local)

@@ -138,6 +138,12 @@ def _charge_balance_dic(dic_M: float, cation_M: float, p: CellParameters) -> flo
     return 10.0 ** brentq(f, -16.0, 1.0, xtol=1e-14, rtol=1e-14, maxiter=200)
 
 
+def _speciate(co2_M: float, h_M: float, p: CellParameters) -> dict[str, float]:
+    """Concentrations (M) of SPECIES in equilibrium with CO2(aq) ``co2_M`` at [H⁺] ``h_M``."""
+    hco3 = p.Ka1_M * co2_M / h_M
+    return {"CO2": co2_M, "HCO3": hco3, "CO3": p.Ka2_M * hco3 / h_M, "OH": p.Kw_M2 / h_M, "H": h_M}
+
+
 def bulk_state(electrolyte: Electrolyte, params: CellParameters, pCO2_bar: float | None = None,
                temperature_K: float | None = None) -> BulkState:
     """Speciate the bulk electrolyte at ``pCO2_bar`` (default 1 bar for HCO3⁻/CO3²⁻ salts, CO2-free for OH⁻)."""
@@ -159,16 +165,13 @@ def bulk_state(electrolyte: Electrolyte, params: CellParameters, pCO2_bar: float
     c0 = params.henry_at(T) * pCO2_bar  # M, pure water
     factor, co2 = 1.0, c0
     for _ in range(50):  # the salting-out depends on the speciation it changes: a contraction, a few passes
-        h = _charge_balance_H(co2, cat, params)
-        hco3 = params.Ka1_M * co2 / h
-        ions = {electrolyte.cation: cat, "HCO3": hco3, "CO3": params.Ka2_M * hco3 / h, "OH": params.Kw_M2 / h,
-                "H": h}
+        conc = _speciate(co2, _charge_balance_H(co2, cat, params), params)
+        ions = {electrolyte.cation: cat, **{k: v for k, v in conc.items() if k != "CO2"}}
         new = sechenov_factor(ions, T) if params.salting_out else 1.0
         if abs(new - factor) < 1e-14:
             break
         factor, co2 = new, c0 * new
     h = _charge_balance_H(co2, cat, params)
-    hco3 = params.Ka1_M * co2 / h
-    conc = {"CO2": co2, "HCO3": hco3, "CO3": params.Ka2_M * hco3 / h, "OH": params.Kw_M2 / h, "H": h}
+    conc = _speciate(co2, h, params)
     return BulkState({k: v * 1e3 for k, v in conc.items()}, cat * 1e3, -math.log10(h), float(pCO2_bar),
                      params.henry_at(T) * 1e3 * factor, factor, T)

@@ -32,6 +32,11 @@ _THETAS = (0.2, 1e-2, 1e-12)
 THETA_LIMIT = _THETAS[-1]
 
 
+def _at_or_above_limit(j_mA_cm2: float, limit_mA_cm2: float | None) -> bool:
+    """True when a current (mA cm⁻²) has no steady state: at or above the CO2 limiting current (to 1e-9)."""
+    return limit_mA_cm2 is not None and j_mA_cm2 >= limit_mA_cm2 * (1.0 - 1e-9)
+
+
 def surface_values(c_mM: np.ndarray) -> dict[str, float]:
     """Surface pH and concentrations (mM) from a nodal concentration row in SPECIES order."""
     return {"pH": 3.0 - math.log10(c_mM[SPECIES.index("H")]), "CO2_mM": float(c_mM[0]),
@@ -186,12 +191,18 @@ class HCell:
         row0 = I_CO2  # node 0, species CO2
         cols_a = np.array([I_CO2, I_OH])
         vals_a = np.array([a["CO2"], a["OH"]])
+        row = np.zeros(n * S)                      # the border row: d(condition)/dz picks surface ln c_CO2
+        row[row0] = 1.0
+
+        def cold_start() -> tuple[np.ndarray, float, list[float]]:
+            # from the bulk, at the current that halves surface CO2 in a reaction-free film
+            j = self.params.D_m2_s["CO2"] * c_b * 0.5 / self.delta_m / -a["CO2"]
+            return np.concatenate([self._u_bulk.ravel(), [math.log(j)]]), 1.0, list(_THETAS)
+
         if self._last_limit is not None:  # warm start from the last limit found (another FE split): one step
             z, reached, queue = self._last_limit.copy(), THETA_LIMIT, [THETA_LIMIT]
         else:
-            j = self.params.D_m2_s["CO2"] * c_b * 0.5 / self.delta_m / -a["CO2"]
-            z = np.concatenate([self._u_bulk.ravel(), [math.log(j)]])
-            queue, reached = list(_THETAS), 1.0
+            z, reached, queue = cold_start()
         failures = 0
         while queue:  # continuation in surface CO2; a failed step is split geometrically
             theta = queue[0]
@@ -202,8 +213,6 @@ class HCell:
                 F, ab = self.asm.assemble(zz[:-1].reshape(n, S), self._left(a, jj))
                 col = np.zeros(n * S)
                 col[cols_a] = vals_a * jj          # dF/d ln j: only node 0's CO2 and OH⁻ fluxes
-                row = np.zeros(n * S)
-                row[row0] = 1.0
                 return np.concatenate([F, [zz[row0] - target]]), ab, (col, row, 0.0)
 
             try:
@@ -211,9 +220,7 @@ class HCell:
             except EngineError as exc:
                 failures += 1
                 if reached == THETA_LIMIT and queue == [THETA_LIMIT]:  # the warm start failed: from the bulk
-                    j = self.params.D_m2_s["CO2"] * c_b * 0.5 / self.delta_m / -a["CO2"]
-                    z = np.concatenate([self._u_bulk.ravel(), [math.log(j)]])
-                    queue, reached = list(_THETAS), 1.0
+                    z, reached, queue = cold_start()
                     continue
                 if failures > 30:
                     raise EngineError(f"CO2 limiting current: continuation failed at surface CO2 = {theta:g} × "
@@ -230,7 +237,7 @@ class HCell:
         if not (math.isfinite(j) and j >= 0):
             raise InputError(f"current density must be >= 0 mA cm⁻² (cathodic, positive), got {j}")
         j_lim = self.limiting_current(fe)
-        if j_lim is not None and j >= j_lim * (1.0 - 1e-9):
+        if _at_or_above_limit(j, j_lim):
             raise InputError(f"j = {j:g} mA cm⁻² is at or above the CO2 limiting current {j_lim:.4g} mA cm⁻² "
                              f"for {self.electrolyte.label}, δ = {self.boundary_layer_um:g} µm and this FE split: "
                              "surface CO2 would be negative; lower j, thin the boundary layer or raise pCO2")
@@ -293,7 +300,7 @@ class HCell:
         rows: dict[str, list[float | None]] = {k: [] for k in SURFACE_KEYS}
         above = []
         for j in js:
-            beyond = j_lim is not None and j >= j_lim * (1.0 - 1e-9)
+            beyond = _at_or_above_limit(j, j_lim)
             above.append(beyond)
             if beyond:
                 for k in SURFACE_KEYS:

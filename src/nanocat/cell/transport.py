@@ -124,14 +124,7 @@ class Assembler:
         self.kf, self.kr = rate_constants_SI(params)
         if not reactions:
             self.kf, self.kr = self.kf * 0.0, self.kr * 0.0
-        n = len(domain.h)
-        self.n = n
-        idx = np.arange(n * S).reshape(n, S)
-        # Sparsity of the block-tridiagonal part: dense SxS diagonal blocks, diagonal off-blocks.
-        rows = [np.repeat(idx, S, axis=1).ravel(), idx[:-1].ravel(), idx[1:].ravel()]
-        cols = [np.tile(idx, (1, S)).ravel(), idx[1:].ravel(), idx[:-1].ravel()]
-        self._rows = np.concatenate(rows)
-        self._cols = np.concatenate(cols)
+        self.n = len(domain.h)
 
     def rates(self, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Net rates (n, R) and their derivatives d r / d ln c_l (n, R, S), mol m⁻³ s⁻¹."""
@@ -263,10 +256,3 @@ def newton(fun: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, Border | No
 def log_floor(bulk: np.ndarray) -> np.ndarray:
     """ln of bulk concentrations (mol m⁻³), the starting guess of every solve."""
     return np.log(np.maximum(bulk, 1e-300))
-
-
-def check_finite_positive(name: str, value: float) -> float:
-    """``value`` if finite and > 0, else an InputError naming ``name``."""
-    if not (math.isfinite(value) and value > 0):
-        raise InputError(f"{name} must be a positive number, got {value}")
-    return float(value)

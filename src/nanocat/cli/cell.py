@@ -46,9 +46,9 @@ def _sweep_range(text: str) -> list[float]:
     return [float(v) for v in np.linspace(start, stop, count)]
 
 
-def _couple(cell: Any, kinetics: Path | None, mechanism: str | None, potential_range: str | None, points: int,
-            damping: float, fe_table: Path | None, currents: list[float] | None, json_out: bool,
-            barrier: float | None = None) -> bool:
+def _couple(cell: Any, *, kinetics: Path | None, mechanism: str | None, potential_range: str | None, points: int,
+            damping: float, barrier: float | None, fe_table: Path | None, currents: list[float] | None,
+            json_out: bool) -> bool:
     """Run a coupled calculation if asked (kinetics model or FE table); True when one ran."""
     from nanocat.cell.coupling import FETable, couple_fe_table, couple_kinetics
     from nanocat.errors import InputError
@@ -79,22 +79,48 @@ def _couple(cell: Any, kinetics: Path | None, mechanism: str | None, potential_r
     return True
 
 
-def _single(cell: Any, j: float | None, fe_split: dict[str, float], plot: Path | None, json_out: bool,
-            label: str) -> Any:
-    """Solve at one current; plot and/or print JSON; return the result when a table is still to be printed."""
+def _run(cell: Any, j: float | None, j_sweep: str | None, fe: str, coupling: dict[str, Any], plot: Path | None,
+         json_out: bool, label: str, sweep_label: str) -> Any:
+    """Coupled run, current sweep or single solve, plotted and/or printed as JSON.
+
+    Returns the sweep or single result when a table is still to be printed, else None.
+    """
+    from nanocat.cell.faradaic import parse_fe
     from nanocat.errors import InputError
 
-    if j is None:
-        raise InputError("give --j (mA cm-2), --j-sweep START:STOP:N, --kinetics MODEL or --fe-table CSV")
-    result = cell.solve(j, fe_split)
-    if plot:
-        from nanocat.cell.plot import plot_profiles
+    currents = _sweep_range(j_sweep) if j_sweep else ([j] if j is not None else None)
+    if _couple(cell, currents=currents, json_out=json_out, **coupling):
+        return None
+    fe_split = parse_fe(fe)
+    if j_sweep:
+        result = cell.sweep(currents, fe_split)
+        above = getattr(result, "above_limit", ())  # only an H-cell has a CO2 limit a sweep can cross
+        if any(above):
+            typer.echo(f"warning: {sum(above)} of {len(result.j_mA_cm2)} currents are at or above the "
+                       f"CO2 limiting current {result.co2_limiting_current_mA_cm2:.4g} mA cm-2: no steady state, "
+                       "values left empty (null)", err=True)
+        if plot:
+            from nanocat.cell.plot import plot_sweep
 
-        plot_profiles(result.profiles, plot, f"{label}, j = {j:g} mA cm-2")
+            plot_sweep(result.j_mA_cm2, result.surface, plot, sweep_label, result.co2_limiting_current_mA_cm2)
+    else:
+        if j is None:
+            raise InputError("give --j (mA cm-2), --j-sweep START:STOP:N, --kinetics MODEL or --fe-table CSV")
+        result = cell.solve(j, fe_split)
+        if plot:
+            from nanocat.cell.plot import plot_profiles
+
+            plot_profiles(result.profiles, plot, f"{label}, j = {j:g} mA cm-2")
     if json_out:
         emit_json(result.as_dict())
         return None
     return result
+
+
+def _sweep_rows(sweep: Any, *extra: tuple[Any, ...]) -> list[list[Any]]:
+    """Table rows of a sweep: j, the surface values, then any extra per-current columns."""
+    return [[j, *[sweep.surface[k][i] for k, _ in _SURF], *[col[i] for col in extra]]
+            for i, j in enumerate(sweep.j_mA_cm2)]
 
 
 def _print_state(title: str, cell: Any, surface: dict[str, float], extra: list[list[Any]]) -> None:
@@ -127,37 +153,22 @@ def _hcell(
 ) -> None:
     """H-cell: surface pH, CO2, HCO3-, CO3 2-, OH- and the CO2 limiting current for a current and FE split."""
     from nanocat.cell import HCell, get_preset
-    from nanocat.cell.faradaic import parse_fe
 
     cell = HCell(electrolyte, boundary_layer_um, params=get_preset(preset), pCO2_bar=pco2, n_cells=cells)
-    currents = _sweep_range(j_sweep) if j_sweep else ([j] if j is not None else None)
-    if _couple(cell, kinetics, mechanism, potential_range, points, damping, fe_table, currents, json_out, barrier):
+    coupling = {"kinetics": kinetics, "mechanism": mechanism, "potential_range": potential_range, "points": points,
+                "damping": damping, "barrier": barrier, "fe_table": fe_table}
+    result = _run(cell, j, j_sweep, fe, coupling, plot, json_out, f"H-cell {cell.electrolyte.label}",
+                  cell.electrolyte.label)
+    if result is None:
         return
-    fe_split = parse_fe(fe)
     if j_sweep:
-        sweep = cell.sweep(_sweep_range(j_sweep), fe_split)
-        if any(sweep.above_limit):
-            typer.echo(f"warning: {sum(sweep.above_limit)} of {len(sweep.j_mA_cm2)} currents are at or above the "
-                       f"CO2 limiting current {sweep.co2_limiting_current_mA_cm2:.4g} mA cm-2: no steady state, "
-                       "values left empty (null)", err=True)
-        if plot:
-            from nanocat.cell.plot import plot_sweep
-
-            plot_sweep(sweep.j_mA_cm2, sweep.surface, plot, cell.electrolyte.label,
-                       sweep.co2_limiting_current_mA_cm2)
-        if json_out:
-            emit_json(sweep.as_dict())
-            return
-        rows = [[sweep.j_mA_cm2[i], *[sweep.surface[k][i] for k, _ in _SURF]] for i in range(len(sweep.j_mA_cm2))]
         print_table(f"H-cell {cell.electrolyte.label}, δ = {boundary_layer_um:g} µm: surface vs j",
-                    ["j / mA cm-2", *[label for _, label in _SURF]], rows)
-        typer.echo(f"CO2 limiting current: {sweep.co2_limiting_current_mA_cm2} mA cm-2")
+                    ["j / mA cm-2", *[label for _, label in _SURF]], _sweep_rows(result))
+        typer.echo(f"CO2 limiting current: {result.co2_limiting_current_mA_cm2} mA cm-2")
         return
-    result = _single(cell, j, fe_split, plot, json_out, f"H-cell {cell.electrolyte.label}")
-    if result is not None:
-        _print_state(f"H-cell {cell.electrolyte.label}, δ = {boundary_layer_um:g} µm, j = {j:g} mA cm-2, "
-                     f"FE {fe_split}", cell, result.surface,
-                     [["CO2 limiting current / mA cm-2", None, result.co2_limiting_current_mA_cm2]])
+    _print_state(f"H-cell {cell.electrolyte.label}, δ = {boundary_layer_um:g} µm, j = {j:g} mA cm-2, "
+                 f"FE {result.fe_percent}", cell, result.surface,
+                 [["CO2 limiting current / mA cm-2", None, result.co2_limiting_current_mA_cm2]])
 
 
 @cell_app.command("gde")
@@ -183,31 +194,20 @@ def _gde(
 ) -> None:
     """GDE: catalyst-layer pH and CO2 (current-weighted) and the CO2 reaction-diffusion length."""
     from nanocat.cell import get_preset
-    from nanocat.cell.faradaic import parse_fe
     from nanocat.cell.gde import GDE
 
     cell = GDE(electrolyte, catalyst_layer_um=catalyst_layer_um, porosity=porosity,
                boundary_layer_um=boundary_layer_um, pCO2_bar=pco2, params=get_preset(preset))
-    currents = _sweep_range(j_sweep) if j_sweep else ([j] if j is not None else None)
-    if _couple(cell, kinetics, mechanism, potential_range, points, damping, fe_table, currents, json_out, barrier):
-        return
-    fe_split = parse_fe(fe)
-    if j_sweep:
-        gs = cell.sweep(_sweep_range(j_sweep), fe_split)
-        if plot:
-            from nanocat.cell.plot import plot_sweep
-
-            plot_sweep(gs.j_mA_cm2, gs.surface, plot, f"GDE, {cell.electrolyte.label}")
-        if json_out:
-            emit_json(gs.as_dict())
-            return
-        rows = [[gs.j_mA_cm2[i], *[gs.surface[k][i] for k, _ in _SURF], gs.reaction_diffusion_length_um[i]]
-                for i in range(len(gs.j_mA_cm2))]
-        print_table(f"GDE {cell.electrolyte.label}: catalyst-layer values (current-weighted) vs j",
-                    ["j / mA cm-2", *[label for _, label in _SURF], "L_R / µm"], rows)
-        return
-    result = _single(cell, j, fe_split, plot, json_out, f"GDE, {cell.electrolyte.label}")
+    coupling = {"kinetics": kinetics, "mechanism": mechanism, "potential_range": potential_range, "points": points,
+                "damping": damping, "barrier": barrier, "fe_table": fe_table}
+    label = f"GDE, {cell.electrolyte.label}"
+    result = _run(cell, j, j_sweep, fe, coupling, plot, json_out, label, label)
     if result is None:
+        return
+    if j_sweep:
+        print_table(f"GDE {cell.electrolyte.label}: catalyst-layer values (current-weighted) vs j",
+                    ["j / mA cm-2", *[label for _, label in _SURF], "L_R / µm"],
+                    _sweep_rows(result, result.reaction_diffusion_length_um))
         return
     _print_state(f"GDE {cell.electrolyte.label}, L = {catalyst_layer_um:g} µm, ε = {porosity:g}, j = {j:g} mA cm-2",
                  cell, result.surface,

@@ -469,6 +469,14 @@ class ResultStore:
                 db.update(row.id, status="superseded")
         return row_id, True
 
+    def job_states(self) -> dict[str, bool]:
+        """Every stored job key -> whether it has a finished row (False: failed rows only), from the searchable
+        key-value pairs alone (no geometry or data decoded)."""
+        state: dict[str, bool] = {}
+        for row in _retry(f"read {redact_url(self.url)}", lambda: list(self._db.select(include_data=False))):
+            state[row.key] = state.get(row.key, False) or row.get("status") == "done"
+        return state
+
     def unique_ids(self) -> set[str]:
         """ase's unique_id of every row (what :func:`copy_store` compares)."""
         return {row.unique_id for row in _retry(f"read {redact_url(self.url)}",

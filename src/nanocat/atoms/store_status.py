@@ -110,9 +110,7 @@ def store_status(url: str | Path) -> StoreStatus:
         plans = dict(ase.db.connect(url, use_lock_file=False).metadata.get(PLAN_KEY, {}))
     except (sqlite3.Error, ValueError, AttributeError) as exc:  # a store without metadata support
         raise InputError(f"--db {redact_url(url)}: cannot read its metadata ({exc})") from exc
-    state: dict[str, bool] = {}  # key -> finished (True) or failed only (False)
-    for result in store.results():
-        state[result.key] = state.get(result.key, False) or result.ok
+    state = store.job_states()  # key -> finished (True) or failed only (False)
     planned_keys: set[str] = set()
     clusters = []
     for name in sorted(plans):

@@ -20,7 +20,7 @@ from typing import Any
 
 import ase.db
 
-from nanocat.atoms.store import ResultStore, redact_url
+from nanocat.atoms.store import ResultStore, normalize_db_url, redact_url
 from nanocat.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ class StoreStatus:
 
 def store_status(url: str | Path) -> StoreStatus:
     """Done / failed / missing jobs per cluster of the store at ``url`` (an SQLite path or any ase.db URL)."""
-    url = str(url)
+    url = normalize_db_url(url)  # a postgresql:// URL that went through pathlib is no file path
     if "://" not in url and not Path(url).expanduser().is_file():
         raise InputError(f"--db {url!r}: no such results database")
     store = ResultStore(url)

@@ -208,6 +208,29 @@ def test_failed_job_is_recorded_and_not_retried_unless_asked(tmp_path: Path) -> 
     assert len(list(ase.db.connect(store.url).select(status="failed"))) == 3  # every attempt kept
 
 
+def test_get_many_matches_get_key_by_key(tmp_path: Path) -> None:
+    store = ResultStore(tmp_path / "m.db")
+    job = cu_jobs(1)[0]
+    ok = relax(job, "emt")
+    failed = dataclasses.replace(ok, key="other", atoms=None, energy_eV=None, error="InjectedError: test")
+    store.write(failed)
+    store.write(ok)
+    found = store.get_many([ok.key, "other", "absent", ok.key])
+    assert set(found) == {ok.key, "other"}  # a key with no row is left out, a repeated one looked up once
+    assert found[ok.key].energy_eV == store.get(ok.key).energy_eV and found["other"].error == "InjectedError: test"
+
+
+def test_job_states_agree_with_the_stored_results(tmp_path: Path) -> None:
+    store = ResultStore(tmp_path / "s.db")
+    ok = relax(cu_jobs(1)[0], "emt")
+    failed = dataclasses.replace(ok, atoms=None, energy_eV=None, error="InjectedError: test")
+    store.write(failed)
+    store.write(ok)  # supersedes the failed row of its key
+    store.write(dataclasses.replace(failed, key="only-failed"))
+    assert store.job_states() == {ok.key: True, "only-failed": False}
+    assert store.job_states() == {r.key: store.get(r.key).ok for r in store.results()}
+
+
 def test_old_rows_without_error_kind_still_load(tmp_path: Path) -> None:
     # nanocat 0.1 stored failures with the exception type only in the error text
     store = ResultStore(tmp_path / "old.db")

@@ -23,7 +23,7 @@ import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -405,6 +405,13 @@ class ResultStore:
         done = [r for r in rows if r.get("status") == "done"]
         return self._from_row(max(done or rows, key=lambda r: r.id))
 
+    def get_many(self, keys: Iterable[str]) -> dict[str, JobResult]:
+        """The stored result (as :meth:`get`) of every key that has one, looked up over one database connection."""
+        # ase opens a new connection for every query outside `with db:`; a resume's lookups took 5x longer so
+        with self._db:
+            found = {key: self.get(key) for key in dict.fromkeys(keys)}
+        return {key: result for key, result in found.items() if result is not None}
+
     def __contains__(self, key: str) -> bool:
         return self.get(key) is not None
 
@@ -461,6 +468,14 @@ class ResultStore:
             for row in list(db.select(key=kvp["key"], status="failed")):
                 db.update(row.id, status="superseded")
         return row_id, True
+
+    def job_states(self) -> dict[str, bool]:
+        """Every stored job key -> whether it has a finished row (False: failed rows only), from the searchable
+        key-value pairs alone (no geometry or data decoded)."""
+        state: dict[str, bool] = {}
+        for row in _retry(f"read {redact_url(self.url)}", lambda: list(self._db.select(include_data=False))):
+            state[row.key] = state.get(row.key, False) or row.get("status") == "done"
+        return state
 
     def unique_ids(self) -> set[str]:
         """ase's unique_id of every row (what :func:`copy_store` compares)."""

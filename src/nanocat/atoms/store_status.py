@@ -20,7 +20,7 @@ from typing import Any
 
 import ase.db
 
-from nanocat.atoms.store import ResultStore, redact_url
+from nanocat.atoms.store import ResultStore, normalize_db_url, redact_url
 from nanocat.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ class StoreStatus:
 
 def store_status(url: str | Path) -> StoreStatus:
     """Done / failed / missing jobs per cluster of the store at ``url`` (an SQLite path or any ase.db URL)."""
-    url = str(url)
+    url = normalize_db_url(url)  # a postgresql:// URL that went through pathlib is no file path
     if "://" not in url and not Path(url).expanduser().is_file():
         raise InputError(f"--db {url!r}: no such results database")
     store = ResultStore(url)
@@ -110,9 +110,7 @@ def store_status(url: str | Path) -> StoreStatus:
         plans = dict(ase.db.connect(url, use_lock_file=False).metadata.get(PLAN_KEY, {}))
     except (sqlite3.Error, ValueError, AttributeError) as exc:  # a store without metadata support
         raise InputError(f"--db {redact_url(url)}: cannot read its metadata ({exc})") from exc
-    state: dict[str, bool] = {}  # key -> finished (True) or failed only (False)
-    for result in store.results():
-        state[result.key] = state.get(result.key, False) or result.ok
+    state = store.job_states()  # key -> finished (True) or failed only (False)
     planned_keys: set[str] = set()
     clusters = []
     for name in sorted(plans):

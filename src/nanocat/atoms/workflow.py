@@ -381,10 +381,11 @@ def run_jobs(
     keys = [job.key(engine) for job in jobs]
     done: dict[str, JobResult] = {}
     todo: dict[str, RelaxJob] = {}
+    stored = store.get_many(keys) if store is not None else {}
     for key, job in zip(keys, jobs, strict=True):
         if key in done or key in todo:
             continue
-        cached = store.get(key) if store is not None else None
+        cached = stored.get(key)
         if cached is not None and (cached.ok or not retry_failed):
             done[key] = replace(cached, reused=True)
         else:

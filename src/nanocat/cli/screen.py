@@ -35,8 +35,9 @@ def print_ranking(results, title: str | None = None) -> None:  # noqa: ANN001 - 
         typer.echo(f"{r.name}: {r.predicted_product} — {r.reason}")
 
 
-def emit_campaign(results, report, as_json: bool) -> None:  # noqa: ANN001 - ScreenResults, Path | None
-    """A campaign's output: one JSON document, or its ranking table, counts and report path."""
+def emit_campaign(results, report, as_json: bool, title: str | None = None,  # noqa: ANN001 - ScreenResults, Path
+                  note: str | None = None) -> None:
+    """A campaign's output: one JSON document, or its ranking table (``title``), ``note``, counts and report path."""
     from nanocat.report.screening import rank
 
     ranked = rank([r for r in results if r.hosts]) + [r for r in results if not r.hosts]
@@ -45,7 +46,9 @@ def emit_campaign(results, report, as_json: bool) -> None:  # noqa: ANN001 - Scr
                    "report": None if report is None else str(report)})
         return
     if any(r.hosts for r in results):
-        print_ranking([r for r in results if r.hosts])
+        print_ranking([r for r in results if r.hosts], title)
+    if note:
+        typer.echo(note)
     for r in results:
         print_pending(r)
     typer.echo(f"What it did: {sum(r.computed for r in results)} relaxations computed, "
@@ -259,19 +262,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """The main job on the built-in default: Cu13 vs Cu12Fe/Co/Ni (seed ref 126), ranked, with the report."""
         from nanocat.report.demo import DEMO_CLUSTERS, ch4_comparison, run_demo
-        from nanocat.report.screening import rank
 
         if not as_json:
             typer.echo(f"nanocat demo: screening {', '.join(DEMO_CLUSTERS)} for CO2 -> CO / HCOOH / CH4 / CH3OH "
                        f"and H2 with GFN-xTB (cached in {out / 'screen.db'}; rerun to resume)", err=True)
         results, report = run_demo(out, workers=workers, progress=progress, scheduler=scheduler)
-        ranked = rank(results)
-        if as_json:
-            emit_json({"ranking": [r.name for r in ranked], "results": [r.as_dict() for r in ranked],
-                       "report": str(report)})
-            return
-        print_ranking(results, f"U_L (V vs RHE) on Cu13 and corner-doped Cu12M, {ranked[0].method}, best first")
-        typer.echo(ch4_comparison(results))
-        typer.echo(f"What it did: {sum(r.computed for r in results)} relaxations computed, "
-                   f"{sum(r.reused for r in results)} reused from the cache, {sum(r.failed for r in results)} failed.")
-        typer.echo(f"report: {report}")
+        emit_campaign(results, report, as_json, note=ch4_comparison(results),
+                      title=f"U_L (V vs RHE) on Cu13 and corner-doped Cu12M, {results[0].method}, best first")

@@ -216,8 +216,10 @@ def export_jobs(plan: ScreenPlan, engine: Engine | Any, directory: str | Path, f
     except OSError as exc:
         raise InputError(f"--export {root}: cannot create the folder ({exc})") from exc
     entries = []
+    ids = job_ids(plan.jobs, engine)
+    stored = store.get_many(ids) if store is not None else {}
     awaiting = 0
-    for key, (name, job) in job_ids(plan.jobs, engine).items():
+    for key, (name, job) in ids.items():
         folder = root / name
         folder.mkdir(exist_ok=True)
         filename = input_name(fmt)
@@ -231,7 +233,7 @@ def export_jobs(plan: ScreenPlan, engine: Engine | Any, directory: str | Path, f
                   "job": job.as_dict(), "nanocat_version": __version__}
         (folder / JOB_FILE).write_text(json.dumps(record, indent=1))
         entries.append(entry)
-        done = store.get(key) if store is not None else None
+        done = stored.get(key)
         awaiting += int(done is None or not done.ok)
     (root / JOBS_FILE).write_text(json.dumps(entries, indent=1))
     log.info("exported %d jobs to %s (%s), %d await results", len(entries), root, fmt, awaiting)

@@ -7,17 +7,10 @@ from pathlib import Path
 import typer
 
 from nanocat.cli._output import emit_json, print_table
+from nanocat.data.figures import volts
 
 _EVIDENCE_SHORT = {"experiment": "exp", "computed": "calc", "experiment+computed": "both"}
 _KINDS_HELP = "experiment|computed (evidence), or cluster|nanoparticle|bulk|single-atom"
-
-
-def volts(value: float | None) -> str | None:
-    """A potential as written in the seed: -0.973, -1.2, and -1.0 (never '-1')."""
-    if value is None:
-        return None
-    text = f"{value:g}"
-    return text if any(c in text for c in ".e") else f"{text}.0"
 
 
 def _fe_text(m: object) -> str:

@@ -17,21 +17,23 @@ log = logging.getLogger(__name__)
 
 COLUMN_WIDTH_IN = 3.4
 PRODUCT_COLOURS = {"CO": "#0072B2", "HCOOH": "#E69F00", "H2": "#999999", "CH4": "#009E73", "C2H4": "#CC79A7",
-            "CH3OH": "#D55E00", "C2H5OH": "#56B4E9", "hydrocarbons": "#F0E442"}  # Okabe-Ito, colour-blind safe
+                   "CH3OH": "#D55E00", "C2H5OH": "#56B4E9", "hydrocarbons": "#F0E442"}  # Okabe-Ito, colour-blind safe
 PRODUCT_TEX = {"CO": "CO", "HCOOH": "HCOOH", "H2": "H$_2$", "CH4": "CH$_4$", "C2H4": "C$_2$H$_4$",
-                "CH3OH": "CH$_3$OH", "C2H5OH": "C$_2$H$_5$OH", "hydrocarbons": "hydrocarbons"}
+               "CH3OH": "CH$_3$OH", "C2H5OH": "C$_2$H$_5$OH", "hydrocarbons": "hydrocarbons"}
 
 
 def _potential_text(m: object) -> str:
     """Potential of a measurement as short text, V vs RHE ('n.r.' when the seed gives none)."""
     if m.potential_range_V_RHE is not None:
         low, high = m.potential_range_V_RHE
-        return f"{_volts(high)} to {_volts(low)} V"
-    return "n.r." if m.potential_V_RHE is None else f"{_volts(m.potential_V_RHE)} V"
+        return f"{volts(high)} to {volts(low)} V"
+    return "n.r." if m.potential_V_RHE is None else f"{volts(m.potential_V_RHE)} V"
 
 
-def _volts(value: float) -> str:
-    """A potential with at least one decimal, as the seed writes it (-1.0, -0.973)."""
+def volts(value: float | None) -> str | None:
+    """A potential (V) as the seed writes it: -0.973, -1.2 and -1.0 (never '-1'); None stays None."""
+    if value is None:
+        return None
     text = f"{value:g}"
     return text if "." in text or "e" in text else f"{value:.1f}"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from nanocat.data.schema import AGGREGATE_PRODUCTS, FE_SUM_TOLERANCE_PERCENT, Study
-from nanocat.data.yamlsrc import Located, load_yaml
+from nanocat.data.yamlsrc import Located, load_yaml, load_yaml_file
 from nanocat.errors import DataError
 
 _MAX_ERRORS = 3
@@ -120,12 +120,5 @@ def read_study(path: str | Path, *, known_catalysts: set[str] | None = None, cur
                text: str | None = None) -> tuple[Study, Located]:
     """Read and validate one study file (``text`` overrides reading ``path``, which then only names it)."""
     path = Path(path)
-    if text is None:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise DataError(f"{path}: cannot read the file ({exc.strerror})") from None
-        except UnicodeDecodeError:
-            raise DataError(f"{path}: not a UTF-8 text file") from None
-    doc = load_yaml(text, str(path))
+    doc = load_yaml_file(path) if text is None else load_yaml(text, str(path))
     return validate_study(doc, known_catalysts=known_catalysts, curated=curated), doc

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -61,6 +62,18 @@ def _construct(loader: yaml.BaseLoader, node: yaml.Node, path: Path_, lines: dic
 
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: same nodes and marks, faster
+
+
+def load_yaml_file(path: str | Path, what: str = "file") -> Located:
+    """Read and parse a YAML file; unreadable or non-UTF-8 files become DataError naming ``what`` and the path."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read the {what} ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: not a UTF-8 text file") from None
+    return load_yaml(text, str(path))
 
 
 def load_yaml(text: str, source: str) -> Located:

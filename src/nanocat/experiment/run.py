@@ -13,8 +13,7 @@ from scipy.constants import atm, zero_Celsius
 
 from nanocat.chem.products import T_STANDARD_K
 from nanocat.data.validate import pydantic_to_data_error
-from nanocat.data.yamlsrc import Located, load_yaml
-from nanocat.errors import DataError
+from nanocat.data.yamlsrc import Located, load_yaml_file
 
 _STRICT = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True, str_strip_whitespace=True)
 
@@ -188,13 +187,7 @@ class Run(BaseModel):
 def load_run(path: str | Path) -> tuple[Run, Located]:
     """Read and validate a run YAML; errors name the file, line and field."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read the run file ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise DataError(f"{path}: not a UTF-8 text file") from None
-    doc = load_yaml(text, str(path))
+    doc = load_yaml_file(path, "run file")
     try:
         run = Run.model_validate(doc.data)
     except ValidationError as exc:

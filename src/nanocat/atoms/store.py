@@ -33,7 +33,6 @@ import ase.db
 import numpy as np
 from ase import Atoms
 from ase.calculators.singlepoint import SinglePointCalculator
-from ase.db.sqlite import SQLite3Database
 from ase.io.jsonio import decode, encode
 
 from nanocat._version import __version__

@@ -20,7 +20,6 @@ for any element of its site is not checked (:func:`unchecked_species` lists thos
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
